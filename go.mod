@@ -1,0 +1,3 @@
+module github.com/ipatlas/ipatlas
+
+go 1.24

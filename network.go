@@ -1,0 +1,118 @@
+package ipatlas
+
+import "time"
+
+// Network is one IP network as a registry publishes it (an RDAP "ip network"
+// object, an RPSL inetnum, an ARIN NetRange). Fields a source does not give are
+// left at their zero value. A Network is a plain value: copying it copies the
+// slice headers, so treat a copy's slices as shared.
+type Network struct {
+	Registry     Registry // the registry that answered for it
+	Range        Range    // first and last address
+	Handle       string   // registry identifier, e.g. "NET-13-64-0-0-1"
+	Name         string   // network name, e.g. "MSFT"
+	Type         string   // registry's type, e.g. "DIRECT ALLOCATION", "ASSIGNED PA"
+	Status       []string // RDAP status values, e.g. "active"
+	Country      string   // ISO 3166 alpha-2 code, upper case
+	ParentHandle string   // handle of the enclosing network, if published
+	OriginAS     []uint32 // origin autonomous systems, when published
+	Events       []Event
+	Entities     []Entity
+	Remarks      []Remark
+	Source       Source // where and when this record was obtained
+}
+
+// IPVersion is 4 or 6.
+func (n Network) IPVersion() int {
+	if n.Range.Is4() {
+		return 4
+	}
+	return 6
+}
+
+// EventDate returns the date of the first event with the given action
+// ("registration", "last changed"), or the zero time.
+func (n Network) EventDate(action string) time.Time {
+	for _, e := range n.Events {
+		if e.Action == action {
+			return e.Date
+		}
+	}
+	return time.Time{}
+}
+
+// Event actions registries publish (RFC 9083 §10.2.3).
+const (
+	EventRegistration = "registration"
+	EventLastChanged  = "last changed"
+)
+
+// Event is something that happened to an object, with its date.
+type Event struct {
+	Action string
+	Date   time.Time
+	Actor  string
+}
+
+// Entity roles registries publish (RFC 9083 §10.2.4).
+const (
+	RoleRegistrant     = "registrant"
+	RoleAbuse          = "abuse"
+	RoleTechnical      = "technical"
+	RoleAdministrative = "administrative"
+	RoleNOC            = "noc"
+)
+
+// Entity is an organisation, person or role attached to a network, with the
+// roles it plays there. Entities can hold entities (an organisation's abuse
+// role, for example).
+type Entity struct {
+	Handle   string
+	Roles    []string
+	Status   []string // RDAP status values, e.g. "validated"
+	Contact  Contact
+	Remarks  []Remark
+	Events   []Event
+	Entities []Entity
+}
+
+// HasRole reports whether e plays role.
+func (e Entity) HasRole(role string) bool {
+	for _, r := range e.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Contact is the parsed vCard (jCard, RFC 7095) of an entity.
+type Contact struct {
+	Name    string   // fn
+	Kind    string   // "org", "individual", "group"
+	Org     string   // org
+	Address string   // adr label, or its components joined by newlines
+	Phone   []string // tel
+	Email   []string // email
+}
+
+// Remark is a titled block of free text (RFC 9083 §4.3).
+type Remark struct {
+	Title       string
+	Description []string
+}
+
+// Protocols a record can come from.
+const (
+	ProtocolRDAP  = "rdap"
+	ProtocolWHOIS = "whois"
+	ProtocolDump  = "dump"
+	ProtocolLoad  = "load"
+)
+
+// Source says where a record came from.
+type Source struct {
+	Protocol  string    // one of the Protocol constants
+	URL       string    // the query or file it came from
+	Retrieved time.Time // when it was obtained
+}
