@@ -1,0 +1,118 @@
+// Command ipatlas maps who holds every IPv4 and IPv6 block: it plans, crawls,
+// stores and serves registry data. Run `ipatlas help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand: its name, one line of help, and what it runs.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command may touch: its output streams. Tests run commands
+// with buffers here.
+type env struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "run the whole job offline against the built-in registry simulator", runDemo},
+		{"sim", "run the registry simulator (RDAP for five RIRs, bootstrap and delegated files)", runSim},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}, os.Args[1:]))
+}
+
+// run dispatches to a subcommand and turns its error into an exit code:
+// 0 on success, 2 for bad usage, 1 for everything else.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run(ctx, e, []string{args[1], "--help"})
+		}
+		usage(e.stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil, errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				fmt.Fprintf(e.stderr, "ipatlas %s: %v\nRun 'ipatlas %s --help' for usage.\n", c.name, err, c.name)
+				return 2
+			default:
+				fmt.Fprintf(e.stderr, "ipatlas %s: %v\n", c.name, err)
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(e.stderr, "ipatlas: unknown command %q\n\n", args[0])
+	usage(e.stderr)
+	return 2
+}
+
+// errUsage marks errors in how a command was called.
+var errUsage = errors.New("usage")
+
+func usageErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "ipatlas maps who holds every IPv4 and IPv6 block, from the five Regional Internet Registries.")
+	fmt.Fprintln(w, "\nUsage:\n  ipatlas <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ipatlas <command> --help' for a command's flags.")
+}
+
+// newFlags makes a command's flag set, with a usage text that reads well.
+func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: ipatlas %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors and
+// refusing stray arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package regsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// ServerConfig says how to serve a world. The zero value serves every
+// registry on a free port of 127.0.0.1 with no limits and no faults.
+type ServerConfig struct {
+	// Host is the address to listen on. It must be a loopback address: the
+	// simulator never serves beyond this machine. Defaults to 127.0.0.1.
+	Host string
+	// Ports maps a registry to its RDAP port. Zero (or missing) picks a free
+	// port.
+	Ports map[ipatlas.Registry]int
+	// DataPort serves the bootstrap files, delegated-stats files and
+	// /sim/stats. Zero picks a free port.
+	DataPort int
+	// Limits are each registry's rate limits; a missing registry is unlimited.
+	Limits map[ipatlas.Registry]Limit
+	// Faults are each registry's injected faults; a missing registry has none.
+	Faults map[ipatlas.Registry]Faults
+	// Now is the clock the limits run on. Defaults to time.Now.
+	Now func() time.Time
+	// Seed seeds the fault stream. Defaults to the world's seed.
+	Seed uint64
+}
+
+// Server serves a World as the five registries do. Start it, read its URLs,
+// Close it. It is safe for concurrent use.
+type Server struct {
+	world *World
+	cfg   ServerConfig
+	regs  map[ipatlas.Registry]*registryServer
+	data  *dataServer
+	stats *stats
+
+	mu      sync.Mutex
+	servers []*http.Server
+	urls    map[ipatlas.Registry]string
+	dataURL string
+}
+
+// ErrNotLoopback is returned for a Host that is not a loopback address.
+var ErrNotLoopback = errors.New("the simulator listens on loopback addresses only")
+
+// NewServer prepares a server for w; nothing listens until Start.
+func NewServer(w *World, c ServerConfig) (*Server, error) {
+	if c.Host == "" {
+		c.Host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(c.Host); c.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("%w: host %q", ErrNotLoopback, c.Host)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Seed == 0 {
+		c.Seed = w.cfg.Seed
+	}
+	s := &Server{world: w, cfg: c, regs: map[ipatlas.Registry]*registryServer{}, stats: newStats(), urls: map[ipatlas.Registry]string{}}
+	for i, r := range registries {
+		s.regs[r] = &registryServer{srv: s, p: profiles[r], lim: newLimiter(c.Limits[r]),
+			flt: newFaulter(c.Faults[r], c.Seed+uint64(i))}
+	}
+	s.data = &dataServer{srv: s}
+	return s, nil
+}
+
+// Start listens on every port and serves in the background.
+func (s *Server) Start() error {
+	for _, r := range registries {
+		u, err := s.listen(s.cfg.Ports[r], s.regs[r])
+		if err != nil {
+			s.Close()
+			return fmt.Errorf("start %s server: %w", r, err)
+		}
+		s.urls[r] = u + profiles[r].base
+	}
+	u, err := s.listen(s.cfg.DataPort, s.data)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("start data server: %w", err)
+	}
+	s.dataURL = u + "/"
+	return nil
+}
+
+func (s *Server) listen(port int, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, fmt.Sprint(port)))
+	if err != nil {
+		return "", err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+		IdleTimeout: 2 * time.Minute}
+	s.mu.Lock()
+	s.servers = append(s.servers, hs)
+	s.mu.Unlock()
+	go hs.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Close
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops every server, waiting briefly for answers in flight.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var errs []error
+	for _, hs := range s.servers {
+		if err := hs.Shutdown(ctx); err != nil {
+			errs = append(errs, hs.Close())
+		}
+	}
+	s.servers = nil
+	return errors.Join(errs...)
+}
+
+// URL is the base URL of a registry's RDAP service, ending in "/", as the
+// bootstrap file lists it (e.g. http://127.0.0.1:PORT/registry/ for ARIN).
+func (s *Server) URL(r ipatlas.Registry) string { return s.urls[r] }
+
+// DataURL is the base URL of the data server, ending in "/".
+func (s *Server) DataURL() string { return s.dataURL }
+
+// BootstrapURL is the base under which ipv4.json and ipv6.json live.
+func (s *Server) BootstrapURL() string { return s.dataURL + "rdap/" }
+
+// DelegatedURL is the URL of a registry's extended delegated-stats file.
+func (s *Server) DelegatedURL(r ipatlas.Registry) string {
+	return fmt.Sprintf("%sstats/%s/delegated-%s-extended-latest", s.dataURL, r, r)
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// Handler is a registry's RDAP handler, for serving it in-process.
+func (s *Server) Handler(r ipatlas.Registry) http.Handler { return s.regs[r] }
+
+// World is the world being served.
+func (s *Server) World() *World { return s.world }
