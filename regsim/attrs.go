@@ -92,6 +92,8 @@ type org struct {
 	word    string
 	trade   string
 	created time.Time
+
+	name, domain, address, phone string // derived once: every entity of a network uses them
 }
 
 func (w *World) org(id uint32, reg uint8) org {
@@ -101,22 +103,23 @@ func (w *World) org(id uint32, reg uint8) org {
 	o.word = words[r.IntN(len(words))] + words[r.IntN(len(words))]
 	o.trade = orgTrade[r.IntN(len(orgTrade))]
 	o.created = dayZero.AddDate(0, 0, registryOpened[o.reg]+r.IntN(9000))
-	return o
-}
-
-// Name is the organisation's legal name, e.g. "AcmeNova Networks GmbH".
-func (o org) Name() string {
 	suffix := orgSuffix[o.cc]
 	if suffix == "" {
 		suffix = "Ltd."
 	}
-	return o.word + " " + o.trade + " " + suffix
+	o.name = o.word + " " + o.trade + " " + suffix
+	o.domain = strings.ToLower(o.word+"-"+o.trade) + "." + strings.ToLower(ccTLD(o.cc))
+	o.address = fmt.Sprintf("%d %s Street\n%s\n%05d\n%s", 1+r.IntN(400), words[r.IntN(len(words))],
+		words[r.IntN(len(words))]+"ville", r.IntN(99999), o.cc)
+	o.phone = fmt.Sprintf("+%d %d %07d", 1+int(o.id%89), 10+int(o.id%89), int(o.id)%10000000)
+	return o
 }
 
+// Name is the organisation's legal name, e.g. "AcmeNova Networks GmbH".
+func (o org) Name() string { return o.name }
+
 // Domain is the organisation's mail domain.
-func (o org) Domain() string {
-	return strings.ToLower(o.word+"-"+o.trade) + "." + strings.ToLower(ccTLD(o.cc))
-}
+func (o org) Domain() string { return o.domain }
 
 func ccTLD(cc string) string {
 	if cc == "US" {
@@ -140,13 +143,7 @@ func (o org) initials() string {
 }
 
 // Address is a postal address label, one line per element.
-func (o org) Address() string {
-	r := rand.New(rand.NewPCG(uint64(o.id), 0x616472))
-	return fmt.Sprintf("%d %s Street\n%s\n%05d\n%s", 1+r.IntN(400), words[r.IntN(len(words))],
-		words[r.IntN(len(words))]+"ville", r.IntN(99999), o.cc)
-}
+func (o org) Address() string { return o.address }
 
 // Phone is an international phone number.
-func (o org) Phone() string {
-	return fmt.Sprintf("+%d %d %07d", 1+int(o.id%89), 10+int(o.id%89), int(o.id)%10000000)
-}
+func (o org) Phone() string { return o.phone }

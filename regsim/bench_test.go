@@ -1,9 +1,13 @@
 package regsim_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
 	"runtime"
 	"testing"
 
+	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/regsim"
 )
 
@@ -32,4 +36,27 @@ func BenchmarkFullWorld(b *testing.B) {
 		b.ReportMetric(float64(after.HeapInuse)/(1<<20), "MiB-in-use")
 		runtime.KeepAlive(w)
 	}
+}
+
+// BenchmarkRDAPAnswer measures one registry's handler in-process: parse,
+// look up, render. The load test in bench/ measures it over loopback.
+func BenchmarkRDAPAnswer(b *testing.B) {
+	w := regsim.MustNew(regsim.Config{})
+	s, err := regsim.NewServer(w, regsim.ServerConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.Handler(ipatlas.ARIN)
+	rng := rand.New(rand.NewPCG(1, 2))
+	paths := make([]string, 4096)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("/registry/ip/13.%d.%d.%d", rng.IntN(256), rng.IntN(256), rng.IntN(256))
+	}
+	i := 0
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", paths[i%len(paths)], nil))
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "answers/s")
 }

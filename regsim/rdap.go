@@ -24,6 +24,8 @@ type profile struct {
 	selfLink    bool // links to itself
 	extraLink   string
 	extraHref   string
+
+	header []byte // rendered rdapConformance and notices, the same in every answer
 }
 
 type notice struct {
@@ -69,7 +71,24 @@ var profiles = map[ipatlas.Registry]*profile{
 	},
 }
 
+// writeHeader writes the conformance and notices, rendered once per profile.
 func (p *profile) writeHeader(w *jw) {
+	if p.header == nil {
+		panic("regsim: profile header not rendered")
+	}
+	w.sep()
+	w.b = append(w.b, p.header...)
+}
+
+func init() {
+	for _, p := range profiles {
+		var w jw
+		p.renderHeader(&w)
+		p.header = w.b
+	}
+}
+
+func (p *profile) renderHeader(w *jw) {
 	w.key("rdapConformance")
 	w.strs(p.conformance...)
 	w.key("notices")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -93,8 +94,11 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stdout, "Usage: ipatlas %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
-		fs.SetOutput(e.stdout)
+		var b strings.Builder
+		fs.SetOutput(&b)
 		fs.PrintDefaults()
+		// Show flags the way people type them: --name.
+		fmt.Fprint(e.stdout, strings.ReplaceAll("\n"+b.String(), "\n  -", "\n  --")[1:])
 	}
 	return fs
 }
@@ -103,9 +107,12 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 // refusing stray arguments.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
+	usage := fs.Usage
+	fs.Usage = func() {} // Parse calls it on every error; print it only when asked
 	err := fs.Parse(args)
+	fs.Usage = usage
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		usage()
 		return err
 	}
 	if err != nil {

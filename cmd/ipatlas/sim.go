@@ -49,8 +49,8 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback `address` to listen on")
 	fs.IntVar(&f.portBase, "port-base", 0, "first `port`: AFRINIC, APNIC, ARIN, LACNIC, RIPE NCC and the data server take six in a row (0: free ports)")
 	fs.StringVar(&f.limits, "limits", "none", "rate limits: \"none\" or \"real\" (LACNIC 10/min then a 5-minute block, others a few per second)")
-	fs.Var(&f.limit, "limit", "one registry's limit, `REG=RATE[/s|/m|/h][,burst=N][,block=DUR][,retry-after]` (repeatable), e.g. lacnic=10/m,burst=10,block=5m")
-	fs.Var(&f.faults, "faults", "faults, `REG|all=5xx=P,reset=P,truncate=P,malformed=P,slow=P,slow-delay=DUR,latency=DUR` (repeatable)")
+	fs.Var(&f.limit, "limit", "one registry's rate limit per client address (repeatable), e.g. lacnic=10/m,burst=10,block=5m: `REG=RATE[/s|/m|/h][,burst=N][,block=DUR][,retry-after]`")
+	fs.Var(&f.faults, "faults", "faults injected into a registry's answers (repeatable), each a share P of requests: `REG|all=5xx=P,reset=P,truncate=P,malformed=P,slow=P,slow-delay=DUR,latency=DUR`")
 }
 
 // world builds the world the flags describe.
