@@ -75,37 +75,48 @@ func NewServer(w *World, c ServerConfig) (*Server, error) {
 	return s, nil
 }
 
-// Start listens on every port and serves in the background.
+// Start listens on every port and serves in the background. Every URL is
+// known before the first request is served, so redirects never race Start.
 func (s *Server) Start() error {
+	handlers := map[net.Listener]http.Handler{}
+	closeAll := func() {
+		for ln := range handlers {
+			ln.Close()
+		}
+	}
 	for _, r := range registries {
-		u, err := s.listen(s.cfg.Ports[r], s.regs[r])
+		ln, err := s.listen(s.cfg.Ports[r])
 		if err != nil {
-			s.Close()
+			closeAll()
 			return fmt.Errorf("start %s server: %w", r, err)
 		}
-		s.urls[r] = u + profiles[r].base
+		handlers[ln] = s.regs[r]
+		s.urls[r] = "http://" + ln.Addr().String() + profiles[r].base
 	}
-	u, err := s.listen(s.cfg.DataPort, s.data)
+	ln, err := s.listen(s.cfg.DataPort)
 	if err != nil {
-		s.Close()
+		closeAll()
 		return fmt.Errorf("start data server: %w", err)
 	}
-	s.dataURL = u + "/"
+	handlers[ln] = s.data
+	s.dataURL = "http://" + ln.Addr().String() + "/"
+	for ln, h := range handlers {
+		s.serve(ln, h)
+	}
 	return nil
 }
 
-func (s *Server) listen(port int, h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, fmt.Sprint(port)))
-	if err != nil {
-		return "", err
-	}
+func (s *Server) listen(port int) (net.Listener, error) {
+	return net.Listen("tcp", net.JoinHostPort(s.cfg.Host, fmt.Sprint(port)))
+}
+
+func (s *Server) serve(ln net.Listener, h http.Handler) {
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		IdleTimeout: 2 * time.Minute}
 	s.mu.Lock()
 	s.servers = append(s.servers, hs)
 	s.mu.Unlock()
 	go hs.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Close
-	return "http://" + ln.Addr().String(), nil
 }
 
 // Close stops every server, waiting briefly for answers in flight.

@@ -33,15 +33,8 @@ and compare what was recorded with the simulator's ground truth.`)
 	if err != nil {
 		return err
 	}
-	sc, err := f.serverConfig()
+	srv, err := f.start(w)
 	if err != nil {
-		return err
-	}
-	srv, err := regsim.NewServer(w, sc)
-	if err != nil {
-		return err
-	}
-	if err := srv.Start(); err != nil {
 		return err
 	}
 	defer srv.Close()

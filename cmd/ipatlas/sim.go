@@ -152,6 +152,22 @@ func (f *simFlags) serverConfig() (regsim.ServerConfig, error) {
 	return c, nil
 }
 
+// start serves w as the flags say; the caller closes the server.
+func (f *simFlags) start(w *regsim.World) (*regsim.Server, error) {
+	sc, err := f.serverConfig()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := regsim.NewServer(w, sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
 // eachRegistrySpec splits REG=SPEC values ("all" meaning every registry).
 func eachRegistrySpec(flagName string, values []string, set func(ipatlas.Registry, string) error) error {
 	for _, v := range values {
@@ -198,15 +214,8 @@ summary, and exits.`)
 	if *truth != "" {
 		return writeTruth(e, w, *truth)
 	}
-	sc, err := f.serverConfig()
+	srv, err := f.start(w)
 	if err != nil {
-		return err
-	}
-	srv, err := regsim.NewServer(w, sc)
-	if err != nil {
-		return err
-	}
-	if err := srv.Start(); err != nil {
 		return err
 	}
 	defer srv.Close()
