@@ -7,19 +7,19 @@ import "time"
 // left at their zero value. A Network is a plain value: copying it copies the
 // slice headers, so treat a copy's slices as shared.
 type Network struct {
-	Registry     Registry // the registry that answered for it
-	Range        Range    // first and last address
-	Handle       string   // registry identifier, e.g. "NET-13-64-0-0-1"
-	Name         string   // network name, e.g. "MSFT"
-	Type         string   // registry's type, e.g. "DIRECT ALLOCATION", "ASSIGNED PA"
-	Status       []string // RDAP status values, e.g. "active"
-	Country      string   // ISO 3166 alpha-2 code, upper case
-	ParentHandle string   // handle of the enclosing network, if published
-	OriginAS     []uint32 // origin autonomous systems, when published
-	Events       []Event
-	Entities     []Entity
-	Remarks      []Remark
-	Source       Source // where and when this record was obtained
+	Registry     Registry `json:"registry"`
+	Range        Range    `json:"range"`                   // first and last address
+	Handle       string   `json:"handle,omitempty"`        // registry identifier, e.g. "NET-13-64-0-0-1"
+	Name         string   `json:"name,omitempty"`          // network name, e.g. "MSFT"
+	Type         string   `json:"type,omitempty"`          // registry's type, e.g. "DIRECT ALLOCATION", "ASSIGNED PA"
+	Status       []string `json:"status,omitempty"`        // RDAP status values, e.g. "active"
+	Country      string   `json:"country,omitempty"`       // ISO 3166 alpha-2 code, upper case
+	ParentHandle string   `json:"parent_handle,omitempty"` // handle of the enclosing network, if published
+	OriginAS     []uint32 `json:"origin_as,omitempty"`     // origin autonomous systems, when published
+	Events       []Event  `json:"events,omitempty"`
+	Entities     []Entity `json:"entities,omitempty"`
+	Remarks      []Remark `json:"remarks,omitempty"`
+	Source       Source   `json:"source,omitzero"` // where and when this record was obtained
 }
 
 // IPVersion is 4 or 6.
@@ -49,9 +49,9 @@ const (
 
 // Event is something that happened to an object, with its date.
 type Event struct {
-	Action string
-	Date   time.Time
-	Actor  string
+	Action string    `json:"action"`
+	Date   time.Time `json:"date"`
+	Actor  string    `json:"actor,omitempty"`
 }
 
 // Entity roles registries publish (RFC 9083 §10.2.4).
@@ -67,13 +67,13 @@ const (
 // roles it plays there. Entities can hold entities (an organisation's abuse
 // role, for example).
 type Entity struct {
-	Handle   string
-	Roles    []string
-	Status   []string // RDAP status values, e.g. "validated"
-	Contact  Contact
-	Remarks  []Remark
-	Events   []Event
-	Entities []Entity
+	Handle   string   `json:"handle,omitempty"`
+	Roles    []string `json:"roles,omitempty"`
+	Status   []string `json:"status,omitempty"` // RDAP status values, e.g. "validated"
+	Contact  Contact  `json:"contact,omitzero"`
+	Remarks  []Remark `json:"remarks,omitempty"`
+	Events   []Event  `json:"events,omitempty"`
+	Entities []Entity `json:"entities,omitempty"`
 }
 
 // HasRole reports whether e plays role.
@@ -88,18 +88,18 @@ func (e Entity) HasRole(role string) bool {
 
 // Contact is the parsed vCard (jCard, RFC 7095) of an entity.
 type Contact struct {
-	Name    string   // fn
-	Kind    string   // "org", "individual", "group"
-	Org     string   // org
-	Address string   // adr label, or its components joined by newlines
-	Phone   []string // tel
-	Email   []string // email
+	Name    string   `json:"name,omitempty"`    // fn
+	Kind    string   `json:"kind,omitempty"`    // "org", "individual", "group"
+	Org     string   `json:"org,omitempty"`     // org
+	Address string   `json:"address,omitempty"` // adr label, or its components joined by newlines
+	Phone   []string `json:"phone,omitempty"`   // tel
+	Email   []string `json:"email,omitempty"`   // email
 }
 
 // Remark is a titled block of free text (RFC 9083 §4.3).
 type Remark struct {
-	Title       string
-	Description []string
+	Title       string   `json:"title,omitempty"`
+	Description []string `json:"description,omitempty"`
 }
 
 // Protocols a record can come from.
@@ -112,7 +112,7 @@ const (
 
 // Source says where a record came from.
 type Source struct {
-	Protocol  string    // one of the Protocol constants
-	URL       string    // the query or file it came from
-	Retrieved time.Time // when it was obtained
+	Protocol  string    `json:"protocol,omitempty"` // one of the Protocol constants
+	URL       string    `json:"url,omitempty"`      // the query or file it came from
+	Retrieved time.Time `json:"retrieved,omitzero"` // when it was obtained
 }

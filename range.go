@@ -11,8 +11,8 @@ import (
 // Range is an inclusive range of addresses [From, To] of one IP version.
 // The zero value is not a valid range. Range is a small value: copy it freely.
 type Range struct {
-	From netip.Addr
-	To   netip.Addr
+	From netip.Addr `json:"from"`
+	To   netip.Addr `json:"to"`
 }
 
 // ErrBadRange is wrapped by every error ParseRange and NewRange return.
@@ -39,8 +39,12 @@ func PrefixRange(p netip.Prefix) Range {
 	return Range{From: p.Addr(), To: LastAddr(p)}
 }
 
-// LastAddr is the last address of a prefix.
+// LastAddr is the last address of a prefix, or the zero Addr when p is not
+// valid.
 func LastAddr(p netip.Prefix) netip.Addr {
+	if !p.IsValid() {
+		return netip.Addr{}
+	}
 	p = p.Masked()
 	b := p.Addr().AsSlice()
 	for i := p.Bits(); i < len(b)*8; i++ {
@@ -112,16 +116,23 @@ func addrInt(a netip.Addr) *big.Int { return new(big.Int).SetBytes(a.AsSlice()) 
 // Prefixes splits r into the fewest CIDR prefixes that cover it exactly, in
 // address order. Registries publish ranges that are not CIDR-aligned (RIPE's
 // 768-address allocations, for example), so this is exact, never rounding.
+// It returns nil when r is not valid. Zones are ignored.
 func (r Range) Prefixes() []netip.Prefix {
+	if !r.IsValid() {
+		// Without from ≤ to of one version the walk below never meets r.To.
+		return nil
+	}
 	var out []netip.Prefix
-	from := r.From
+	// netip.PrefixFrom drops zones, so compare against a zoneless end: a zoned
+	// r.To would never equal the last address of a prefix.
+	from, to := r.From.WithZone(""), r.To.WithZone("")
 	bits := from.BitLen()
 	for {
-		// Largest aligned block starting at from that ends at or before r.To.
+		// Largest aligned block starting at from that ends at or before to.
 		n := bits
 		for n > 0 {
 			p := netip.PrefixFrom(from, n-1)
-			if p.Masked().Addr() != from || r.To.Less(LastAddr(p)) {
+			if p.Masked().Addr() != from || to.Less(LastAddr(p)) {
 				break
 			}
 			n--
@@ -129,7 +140,7 @@ func (r Range) Prefixes() []netip.Prefix {
 		p := netip.PrefixFrom(from, n)
 		out = append(out, p)
 		last := LastAddr(p)
-		if last == r.To {
+		if last == to {
 			return out
 		}
 		from = last.Next()

@@ -76,8 +76,13 @@ func (r Registry) Title() string {
 	return strings.ToUpper(string(r))
 }
 
-// Valid reports whether r is one of the five RIRs.
+// Valid reports whether r is one of the five RIRs, spelled as the constants
+// are. Other spellings ParseRegistry accepts ("ripe", "RIPE NCC") are not
+// valid Registry values: parse them first.
 func (r Registry) Valid() bool {
-	_, err := ParseRegistry(string(r))
-	return err == nil && r == Registry(strings.ToLower(string(r)))
+	switch r {
+	case AFRINIC, APNIC, ARIN, LACNIC, RIPENCC:
+		return true
+	}
+	return false
 }

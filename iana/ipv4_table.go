@@ -20,7 +20,7 @@ var ipv4Slash8 = [256]Slash8{
 	{9, ipatlas.ARIN, StatusLegacy, "Administered by ARIN", "1992-08"},
 	{10, "", StatusReserved, "IANA - Private Use", "1995-06"},
 	{11, ipatlas.ARIN, StatusLegacy, "DoD Intel Information Systems", "1993-05"},
-	{12, ipatlas.ARIN, StatusLegacy, "AT&amp;T Bell Laboratories", "1995-06"},
+	{12, ipatlas.ARIN, StatusLegacy, "AT&T Bell Laboratories", "1995-06"},
 	{13, ipatlas.ARIN, StatusLegacy, "Administered by ARIN", "1991-09"},
 	{14, ipatlas.APNIC, StatusAllocated, "APNIC", "2010-04"},
 	{15, ipatlas.ARIN, StatusLegacy, "Administered by ARIN", "1994-07"},

@@ -11,8 +11,9 @@ type Special struct {
 
 // Specials returns the special-purpose blocks of both IP versions that are
 // not globally reachable (IANA's special-purpose registries, IPv4 updated
-// 2021-02-04, IPv6 updated 2024-09-05), plus multicast and the IPv6 space
-// outside global unicast.
+// 2021-02-04, IPv6 updated 2024-09-05), plus multicast and IPv6's ::/8.
+// Other IPv6 space outside global unicast (4000::/3, fec0::/10 …) is not
+// listed: no registry holds it, so RegistryOf already answers "" for it.
 func Specials() []Special {
 	out := make([]Special, len(specials))
 	for i, s := range specials {
@@ -64,6 +65,7 @@ var specials = [][2]string{
 	{"2001:db8::/32", "Documentation"},
 	{"2002::/16", "6to4"},
 	{"3fff::/20", "Documentation"},
+	{"5f00::/16", "Segment Routing (SRv6) SIDs"},
 	{"fc00::/7", "Unique-Local"},
 	{"fe80::/10", "Link-Local Unicast"},
 	{"ff00::/8", "Multicast"},
