@@ -1,6 +1,9 @@
 package ipatlas
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Network is one IP network as a registry publishes it (an RDAP "ip network"
 // object, an RPSL inetnum, an ARIN NetRange). Fields a source does not give are
@@ -19,7 +22,25 @@ type Network struct {
 	Events       []Event  `json:"events,omitempty"`
 	Entities     []Entity `json:"entities,omitempty"`
 	Remarks      []Remark `json:"remarks,omitempty"`
-	Source       Source   `json:"source,omitzero"` // where and when this record was obtained
+	// CIDRs are the range as prefixes: the registry's cidr0_cidrs when it
+	// publishes them, else computed from Range.
+	CIDRs []netip.Prefix `json:"cidrs,omitempty"`
+	// Port43 is the registry's WHOIS server for this object.
+	Port43 string `json:"port43,omitempty"`
+	// Notices and Links are what the service said alongside the object
+	// (terms of use, self and related links); they describe the answer, not
+	// the registration.
+	Notices []Remark `json:"notices,omitempty"`
+	Links   []Link   `json:"links,omitempty"`
+	Source  Source   `json:"source,omitzero"` // where and when this record was obtained
+}
+
+// Link is an RDAP link (RFC 9083 §4.2).
+type Link struct {
+	Value string `json:"value,omitempty"`
+	Rel   string `json:"rel,omitempty"`
+	Href  string `json:"href"`
+	Type  string `json:"type,omitempty"`
 }
 
 // IPVersion is 4 or 6.
@@ -74,6 +95,7 @@ type Entity struct {
 	Remarks  []Remark `json:"remarks,omitempty"`
 	Events   []Event  `json:"events,omitempty"`
 	Entities []Entity `json:"entities,omitempty"`
+	Links    []Link   `json:"links,omitempty"`
 }
 
 // HasRole reports whether e plays role.

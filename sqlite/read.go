@@ -1,0 +1,194 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// coveringCandidates is how many networks starting at or before an address
+// Covering looks at: enough for the nesting registries publish.
+const coveringCandidates = 16
+
+// Covering returns the most specific recorded network of the run holding a.
+func (s *Store) Covering(ctx context.Context, run int64, a netip.Addr) (ipatlas.Range, bool, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT first, last FROM networks
+		WHERE run = ? AND family = ? AND first <= ? ORDER BY first DESC LIMIT ?`,
+		run, family(a), addrBytes(a), coveringCandidates)
+	if err != nil {
+		return ipatlas.Range{}, false, fmt.Errorf("covering %s: %w", a, err)
+	}
+	defer rows.Close()
+	var best ipatlas.Range
+	found := false
+	for rows.Next() {
+		var first, last []byte
+		if err := rows.Scan(&first, &last); err != nil {
+			return best, false, err
+		}
+		r := ipatlas.Range{From: bytesAddr(first), To: bytesAddr(last)}
+		if r.Contains(a) && (!found || best.ContainsRange(r)) {
+			best, found = r, true
+		}
+	}
+	return best, found, rows.Err()
+}
+
+// Networks calls fn for every network of the run, IPv4 first, in address
+// order (an enclosing network before the ones inside it).
+func (s *Store) Networks(ctx context.Context, run int64, fn func(ipatlas.Network) error) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT data FROM networks WHERE run = ? ORDER BY family, first, last DESC, handle`, run)
+	if err != nil {
+		return fmt.Errorf("list networks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return err
+		}
+		var n ipatlas.Network
+		if err := json.Unmarshal(data, &n); err != nil {
+			return fmt.Errorf("network record: %w", err)
+		}
+		if err := fn(n); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Progress reports each registry's units, coverage, networks and failures.
+func (s *Store) Progress(ctx context.Context, run int64) ([]ipatlas.Progress, error) {
+	byReg := map[ipatlas.Registry]*ipatlas.Progress{}
+	get := func(r string) *ipatlas.Progress {
+		p := byReg[ipatlas.Registry(r)]
+		if p == nil {
+			p = &ipatlas.Progress{Registry: ipatlas.Registry(r)}
+			byReg[p.Registry] = p
+		}
+		return p
+	}
+	if err := s.unitProgress(ctx, run, get); err != nil {
+		return nil, err
+	}
+	if err := s.countBy(ctx, `SELECT registry, count(*) FROM networks WHERE run = ? GROUP BY registry`, run,
+		func(r string, n int) { get(r).Networks = n }); err != nil {
+		return nil, err
+	}
+	if err := s.countBy(ctx, `SELECT registry, count(*) FROM failures WHERE run = ? AND retried = 0 GROUP BY registry`, run,
+		func(r string, n int) { get(r).Failures = n }); err != nil {
+		return nil, err
+	}
+	var out []ipatlas.Progress
+	for _, r := range ipatlas.Registries() {
+		if p := byReg[r]; p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) unitProgress(ctx context.Context, run int64, get func(string) *ipatlas.Progress) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT registry, first, last, cursor FROM units WHERE run = ?`, run)
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var reg string
+		var first, last, cursor []byte
+		if err := rows.Scan(&reg, &first, &last, &cursor); err != nil {
+			return err
+		}
+		p := get(reg)
+		size := span(first, last)
+		p.Units++
+		p.Addresses += size
+		if cursor == nil {
+			p.UnitsDone++
+			p.Covered += size
+		} else {
+			p.Covered += span(first, cursor) - 1
+		}
+	}
+	return rows.Err()
+}
+
+// span is the number of addresses in [first, last], as a float.
+func span(first, last []byte) float64 {
+	d := new(big.Int).Sub(new(big.Int).SetBytes(last), new(big.Int).SetBytes(first))
+	f, _ := new(big.Float).SetInt(d.Add(d, big.NewInt(1))).Float64()
+	return f
+}
+
+func (s *Store) countBy(ctx context.Context, q string, run int64, set func(string, int)) error {
+	rows, err := s.read.QueryContext(ctx, q, run)
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var reg string
+		var n int
+		if err := rows.Scan(&reg, &n); err != nil {
+			return err
+		}
+		set(reg, n)
+	}
+	return rows.Err()
+}
+
+// Failures lists the run's failed addresses not yet retried.
+func (s *Store) Failures(ctx context.Context, run int64) ([]ipatlas.Failure, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT registry, addr, span_end, reason, attempts, at FROM failures
+		WHERE run = ? AND retried = 0 ORDER BY family, addr`, run)
+	if err != nil {
+		return nil, fmt.Errorf("failures: %w", err)
+	}
+	defer rows.Close()
+	var out []ipatlas.Failure
+	for rows.Next() {
+		var f ipatlas.Failure
+		var reg string
+		var addr, end []byte
+		var at int64
+		if err := rows.Scan(&reg, &addr, &end, &f.Reason, &f.Attempts, &at); err != nil {
+			return nil, err
+		}
+		f.Registry, f.Addr, f.SpanEnd, f.At = ipatlas.Registry(reg), bytesAddr(addr), bytesAddr(end), time.Unix(0, at).UTC()
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RetryFailures turns each failure into a pending unit over the span the
+// walk skipped, and reopens the run.
+func (s *Store) RetryFailures(ctx context.Context, run int64) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO units (run, registry, kind, family, first, last, cursor, state)
+			SELECT run, registry, 'delegated', family, addr, span_end, addr, 'pending' FROM failures
+			WHERE run = ? AND retried = 0`, run)
+		if err != nil {
+			return err
+		}
+		affected, _ := res.RowsAffected()
+		n = int(affected)
+		if _, err := tx.ExecContext(ctx, `UPDATE failures SET retried = 1 WHERE run = ? AND retried = 0`, run); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET finished = NULL WHERE id = ? AND ? > 0`, run, n)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("retry failures of run %d: %w", run, err)
+	}
+	return n, nil
+}

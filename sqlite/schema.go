@@ -1,0 +1,59 @@
+package sqlite
+
+// migrations are applied in order; the database records how many ran.
+// Never edit one that has shipped: add another.
+var migrations = []string{
+	`CREATE TABLE runs (
+		id       INTEGER PRIMARY KEY,
+		started  INTEGER NOT NULL, -- unix nanoseconds
+		finished INTEGER,          -- NULL while the run is in progress
+		params   TEXT NOT NULL DEFAULT ''
+	);
+	CREATE TABLE units (
+		id            INTEGER PRIMARY KEY,
+		run           INTEGER NOT NULL REFERENCES runs(id),
+		registry      TEXT NOT NULL,
+		kind          TEXT NOT NULL,
+		family        INTEGER NOT NULL, -- 4 or 6
+		first         BLOB NOT NULL,    -- addresses: 4 or 16 bytes, big-endian, so BLOB order is address order
+		last          BLOB NOT NULL,
+		cursor        BLOB,             -- NULL once done
+		state         TEXT NOT NULL,
+		lease_token   INTEGER NOT NULL DEFAULT 0,
+		lease_owner   TEXT NOT NULL DEFAULT '',
+		lease_expires INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX units_queue ON units(run, state, registry, id);
+	CREATE TABLE networks (
+		id            INTEGER PRIMARY KEY,
+		run           INTEGER NOT NULL REFERENCES runs(id),
+		registry      TEXT NOT NULL,
+		family        INTEGER NOT NULL,
+		first         BLOB NOT NULL,
+		last          BLOB NOT NULL,
+		handle        TEXT NOT NULL,
+		name          TEXT NOT NULL,
+		type          TEXT NOT NULL,
+		country       TEXT NOT NULL,
+		parent_handle TEXT NOT NULL,
+		data          BLOB NOT NULL, -- the whole ipatlas.Network as JSON
+		UNIQUE (run, family, first, last, handle)
+	);
+	CREATE TABLE answers (
+		network INTEGER PRIMARY KEY REFERENCES networks(id),
+		body    BLOB NOT NULL -- gzip of the answer as received
+	);
+	CREATE TABLE failures (
+		id       INTEGER PRIMARY KEY,
+		run      INTEGER NOT NULL REFERENCES runs(id),
+		registry TEXT NOT NULL,
+		family   INTEGER NOT NULL,
+		addr     BLOB NOT NULL,
+		span_end BLOB NOT NULL,
+		reason   TEXT NOT NULL,
+		attempts INTEGER NOT NULL,
+		at       INTEGER NOT NULL,
+		retried  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX failures_run ON failures(run, retried);`,
+}

@@ -1,0 +1,128 @@
+package ipatlas
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// Run is one crawl of the registries: a snapshot in the making.
+type Run struct {
+	ID       int64
+	Started  time.Time
+	Finished time.Time // zero while the run is in progress
+	Params   string    // what was crawled (registries, scope), for people
+}
+
+// UnitKind says how a unit's space is known.
+type UnitKind string
+
+const (
+	// UnitDelegated is space a delegated-stats file lists as allocated or
+	// assigned: walked network by network.
+	UnitDelegated UnitKind = "delegated"
+	// UnitProbe is space a registry administers but lists nowhere: probed
+	// once, and walked only if the probe finds a network.
+	UnitProbe UnitKind = "probe"
+)
+
+// UnitState is where a unit is in its life.
+type UnitState string
+
+// Unit states.
+const (
+	UnitPending UnitState = "pending"
+	UnitLeased  UnitState = "leased"
+	UnitDone    UnitState = "done"
+)
+
+// Unit is a piece of work: a range of addresses one registry answers for,
+// walked from its cursor to its end.
+type Unit struct {
+	ID       int64
+	Run      int64
+	Registry Registry
+	Kind     UnitKind
+	Range    Range
+	Cursor   netip.Addr // next address to ask about; invalid once the unit is done
+	State    UnitState
+}
+
+// Lease is a worker's claim on a unit. The token fences writes: a write
+// carrying a token older than the unit's current one is refused.
+type Lease struct {
+	Unit    int64
+	Token   int64
+	Owner   string
+	Expires time.Time
+}
+
+// Answer is the outcome of one query, committed together with the unit's
+// new cursor so that a crash loses nothing and asks nothing twice.
+type Answer struct {
+	Lease   Lease
+	Query   netip.Addr
+	Network *Network   // the network recorded, nil when none (404, failure, skip)
+	Failure *Failure   // why the address could not be answered, when it could not
+	Cursor  netip.Addr // the unit's new cursor; invalid when the unit is done
+	Raw     []byte     // the answer as received, when raw answers are kept
+}
+
+// Failure records an address that could not be answered after retries.
+type Failure struct {
+	Registry Registry
+	Addr     netip.Addr
+	SpanEnd  netip.Addr // the walk skipped from Addr to here; a retry walks it
+	Reason   string
+	Attempts int
+	At       time.Time
+}
+
+// ErrStaleLease is returned when a write carries a lease that is no longer
+// the unit's current one (it expired and another worker took the unit).
+var ErrStaleLease = errors.New("stale lease")
+
+// ErrNotFound is returned when an asked-for object does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Progress counts a run's work, per registry.
+type Progress struct {
+	Registry        Registry
+	Units, UnitsDone int
+	Addresses       float64 // addresses in the run's units
+	Covered         float64 // addresses behind the cursors
+	Networks        int
+	Failures        int
+}
+
+// Store keeps crawled networks and the work queue. Implementations are safe
+// for concurrent use.
+type Store interface {
+	// LatestRun returns the most recent run, or ErrNotFound.
+	LatestRun(ctx context.Context) (Run, error)
+	// StartRun creates a run with its units, in one transaction.
+	StartRun(ctx context.Context, params string, units []Unit) (Run, error)
+	// FinishRun marks a run finished.
+	FinishRun(ctx context.Context, run int64) error
+	// Lease claims a pending (or expired) unit of the run, preferring the
+	// given registry ("" for any); ok is false when none is left.
+	Lease(ctx context.Context, run int64, reg Registry, owner string, ttl time.Duration) (Unit, Lease, bool, error)
+	// Renew extends a lease; ErrStaleLease when it was lost.
+	Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error)
+	// Commit applies answers in one transaction. Answers carrying a stale
+	// lease are skipped; their indexes are returned.
+	Commit(ctx context.Context, answers []Answer) (stale []int, err error)
+	// Covering returns a network recorded in the run that holds a.
+	Covering(ctx context.Context, run int64, a netip.Addr) (Range, bool, error)
+	// Networks calls fn for each network of the run in address order, IPv4 first.
+	Networks(ctx context.Context, run int64, fn func(Network) error) error
+	// Progress reports the run's work per registry.
+	Progress(ctx context.Context, run int64) ([]Progress, error)
+	// Failures lists the run's failed addresses.
+	Failures(ctx context.Context, run int64) ([]Failure, error)
+	// RetryFailures turns the run's failures back into pending units and
+	// reopens the run.
+	RetryFailures(ctx context.Context, run int64) (int, error)
+	Close() error
+}

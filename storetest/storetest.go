@@ -1,0 +1,260 @@
+// Package storetest is one test suite for every ipatlas.Store, so the
+// embedded and the fleet stores can never drift apart: each implementation's
+// tests call Run with a function that opens a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// Run runs every case against stores made by open.
+func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
+	cases := map[string]func(*testing.T, ipatlas.Store){
+		"RunsAndUnits":          testRunsAndUnits,
+		"LeaseIsExclusive":      testLeaseIsExclusive,
+		"CommitMovesTheCursor":  testCommitMovesTheCursor,
+		"StaleLeaseIsRefused":   testStaleLeaseIsRefused,
+		"NetworksAreDeduped":    testNetworksAreDeduped,
+		"CoveringFindsNested":   testCoveringFindsNested,
+		"NetworksInOrder":       testNetworksInOrder,
+		"FailuresAndRetry":      testFailuresAndRetry,
+		"ProgressCountsEachRIR": testProgress,
+	}
+	for name, fn := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, open(t))
+		})
+	}
+}
+
+func ctx() context.Context { return context.Background() }
+
+func rng(a, b string) ipatlas.Range {
+	return ipatlas.Range{From: netip.MustParseAddr(a), To: netip.MustParseAddr(b)}
+}
+
+func unit(reg ipatlas.Registry, a, b string) ipatlas.Unit {
+	return ipatlas.Unit{Registry: reg, Kind: ipatlas.UnitDelegated, Range: rng(a, b)}
+}
+
+func network(reg ipatlas.Registry, a, b, handle string) *ipatlas.Network {
+	return &ipatlas.Network{Registry: reg, Range: rng(a, b), Handle: handle, Name: "NET-" + handle,
+		Entities: []ipatlas.Entity{{Handle: "ORG-" + handle, Roles: []string{"registrant"}}}}
+}
+
+// start makes a run with the given units and fails the test on error.
+func start(t *testing.T, s ipatlas.Store, units ...ipatlas.Unit) ipatlas.Run {
+	t.Helper()
+	run, err := s.StartRun(ctx(), "test", units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func lease(t *testing.T, s ipatlas.Store, run ipatlas.Run, reg ipatlas.Registry) (ipatlas.Unit, ipatlas.Lease) {
+	t.Helper()
+	u, l, ok, err := s.Lease(ctx(), run.ID, reg, "tester", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("lease: ok=%v err=%v", ok, err)
+	}
+	return u, l
+}
+
+func commit(t *testing.T, s ipatlas.Store, answers ...ipatlas.Answer) []int {
+	t.Helper()
+	stale, err := s.Commit(ctx(), answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stale
+}
+
+func testRunsAndUnits(t *testing.T, s ipatlas.Store) {
+	if _, err := s.LatestRun(ctx()); !errors.Is(err, ipatlas.ErrNotFound) {
+		t.Fatalf("empty store: LatestRun = %v, want ErrNotFound", err)
+	}
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.255.255"))
+	got, err := s.LatestRun(ctx())
+	if err != nil || got.ID != run.ID || !got.Finished.IsZero() || got.Params != "test" {
+		t.Fatalf("LatestRun = %+v, %v", got, err)
+	}
+	if err := s.FinishRun(ctx(), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LatestRun(ctx()); got.Finished.IsZero() {
+		t.Errorf("run not finished after FinishRun")
+	}
+	run2 := start(t, s)
+	if got, _ := s.LatestRun(ctx()); got.ID != run2.ID {
+		t.Errorf("LatestRun = %d, want the newer run %d", got.ID, run2.ID)
+	}
+}
+
+func testLeaseIsExclusive(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255"), unit(ipatlas.RIPENCC, "62.0.0.0", "62.0.0.255"))
+	u1, _ := lease(t, s, run, ipatlas.ARIN)
+	if u1.Registry != ipatlas.ARIN || u1.Cursor != u1.Range.From {
+		t.Fatalf("leased %+v", u1)
+	}
+	if _, _, ok, _ := s.Lease(ctx(), run.ID, ipatlas.ARIN, "other", time.Minute); ok {
+		t.Fatal("the same unit was leased twice")
+	}
+	u2, _ := lease(t, s, run, "")
+	if u2.ID == u1.ID || u2.Registry != ipatlas.RIPENCC {
+		t.Fatalf("second lease = %+v", u2)
+	}
+}
+
+func testCommitMovesTheCursor(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.3.255"))
+	u, l := lease(t, s, run, ipatlas.ARIN)
+	next := netip.MustParseAddr("13.0.1.0")
+	commit(t, s, ipatlas.Answer{Lease: l, Query: u.Cursor, Network: network(ipatlas.ARIN, "13.0.0.0", "13.0.0.255", "A"), Cursor: next})
+	// A crash now: the next process releases the lease and resumes at the cursor.
+	if _, err := s.Renew(ctx(), l, time.Minute); err != nil {
+		t.Fatalf("renew a current lease: %v", err)
+	}
+	p, _ := s.Progress(ctx(), run.ID)
+	if len(p) != 1 || p[0].Networks != 1 || p[0].UnitsDone != 0 || p[0].Covered != 256 {
+		t.Fatalf("progress after one answer: %+v", p)
+	}
+	commit(t, s, ipatlas.Answer{Lease: l, Query: next, Network: network(ipatlas.ARIN, "13.0.1.0", "13.0.3.255", "B")})
+	if _, _, ok, _ := s.Lease(ctx(), run.ID, "", "x", time.Minute); ok {
+		t.Error("a done unit was leased again")
+	}
+	p, _ = s.Progress(ctx(), run.ID)
+	if p[0].UnitsDone != 1 || p[0].Covered != 1024 || p[0].Networks != 2 {
+		t.Errorf("progress when done: %+v", p)
+	}
+}
+
+func testStaleLeaseIsRefused(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.LACNIC, "200.0.0.0", "200.0.0.255"))
+	_, old, ok, err := s.Lease(ctx(), run.ID, "", "sleeper", time.Nanosecond)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	time.Sleep(time.Millisecond)
+	_, fresh := lease(t, s, run, "") // the first lease expired: taken over
+	if fresh.Token <= old.Token {
+		t.Fatalf("takeover token %d not above %d", fresh.Token, old.Token)
+	}
+	stale := commit(t, s, ipatlas.Answer{Lease: old, Network: network(ipatlas.LACNIC, "200.0.0.0", "200.0.0.255", "X")})
+	if len(stale) != 1 {
+		t.Fatalf("stale answer accepted: %v", stale)
+	}
+	if _, err := s.Renew(ctx(), old, time.Minute); !errors.Is(err, ipatlas.ErrStaleLease) {
+		t.Errorf("Renew(stale) = %v, want ErrStaleLease", err)
+	}
+	n := 0
+	s.Networks(ctx(), run.ID, func(ipatlas.Network) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d networks written by a stale lease", n)
+	}
+}
+
+func testNetworksAreDeduped(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.APNIC, "1.0.0.0", "1.0.0.127"), unit(ipatlas.APNIC, "1.0.0.128", "1.0.0.255"))
+	_, l1 := lease(t, s, run, "")
+	_, l2 := lease(t, s, run, "")
+	big := network(ipatlas.APNIC, "1.0.0.0", "1.0.0.255", "BIG")
+	commit(t, s, ipatlas.Answer{Lease: l1, Network: big}, ipatlas.Answer{Lease: l2, Network: big})
+	n := 0
+	s.Networks(ctx(), run.ID, func(ipatlas.Network) error { n++; return nil })
+	if n != 1 {
+		t.Errorf("%d rows for one network recorded twice, want 1", n)
+	}
+}
+
+func testCoveringFindsNested(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.RIPENCC, "62.0.0.0", "62.0.255.255"))
+	_, l := lease(t, s, run, "")
+	commit(t, s,
+		ipatlas.Answer{Lease: l, Network: network(ipatlas.RIPENCC, "62.0.0.0", "62.0.255.255", "P"), Cursor: netip.MustParseAddr("62.0.0.0")},
+		ipatlas.Answer{Lease: l, Network: network(ipatlas.RIPENCC, "62.0.1.0", "62.0.1.255", "C"), Cursor: netip.MustParseAddr("62.0.0.0")})
+	cases := map[string]string{"62.0.1.7": "62.0.1.0 - 62.0.1.255", "62.0.2.0": "62.0.0.0 - 62.0.255.255", "62.0.0.0": "62.0.0.0 - 62.0.255.255"}
+	for a, want := range cases {
+		got, ok, err := s.Covering(ctx(), run.ID, netip.MustParseAddr(a))
+		if err != nil || !ok || got.String() != want {
+			t.Errorf("Covering(%s) = %v %v %v, want %s", a, got, ok, err, want)
+		}
+	}
+	if _, ok, _ := s.Covering(ctx(), run.ID, netip.MustParseAddr("62.1.0.0")); ok {
+		t.Error("Covering found a network for an address outside every network")
+	}
+	if _, ok, _ := s.Covering(ctx(), run.ID, netip.MustParseAddr("2001:db8::")); ok {
+		t.Error("Covering mixed IP versions")
+	}
+}
+
+func testNetworksInOrder(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.255.255.255"))
+	_, l := lease(t, s, run, "")
+	cur := netip.MustParseAddr("13.0.0.0")
+	commit(t, s,
+		ipatlas.Answer{Lease: l, Network: network(ipatlas.ARIN, "2600::", "2600::ffff", "V6"), Cursor: cur},
+		ipatlas.Answer{Lease: l, Network: network(ipatlas.ARIN, "13.1.0.0", "13.1.0.255", "C2"), Cursor: cur},
+		ipatlas.Answer{Lease: l, Network: network(ipatlas.ARIN, "13.0.0.0", "13.255.255.255", "P"), Cursor: cur},
+		ipatlas.Answer{Lease: l, Network: network(ipatlas.ARIN, "13.0.0.0", "13.0.0.255", "C1"), Cursor: cur})
+	var got []string
+	if err := s.Networks(ctx(), run.ID, func(n ipatlas.Network) error { got = append(got, n.Handle); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"P", "C1", "C2", "V6"}
+	if len(got) != len(want) {
+		t.Fatalf("networks %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("networks %v, want %v", got, want)
+		}
+	}
+}
+
+func testFailuresAndRetry(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.AFRINIC, "41.0.0.0", "41.0.255.255"))
+	_, l := lease(t, s, run, "")
+	f := &ipatlas.Failure{Registry: ipatlas.AFRINIC, Addr: netip.MustParseAddr("41.0.0.0"),
+		SpanEnd: netip.MustParseAddr("41.0.255.255"), Reason: "503 Service Unavailable", Attempts: 5, At: time.Now()}
+	commit(t, s, ipatlas.Answer{Lease: l, Query: f.Addr, Failure: f})
+	s.FinishRun(ctx(), run.ID)
+	fs, err := s.Failures(ctx(), run.ID)
+	if err != nil || len(fs) != 1 || fs[0].Reason != f.Reason || fs[0].SpanEnd != f.SpanEnd || fs[0].Attempts != 5 {
+		t.Fatalf("failures = %+v, %v", fs, err)
+	}
+	n, err := s.RetryFailures(ctx(), run.ID)
+	if err != nil || n != 1 {
+		t.Fatalf("RetryFailures = %d, %v", n, err)
+	}
+	if r, _ := s.LatestRun(ctx()); !r.Finished.IsZero() {
+		t.Error("run still finished after RetryFailures")
+	}
+	u, _ := lease(t, s, run, "")
+	if u.Range.From != f.Addr || u.Range.To != f.SpanEnd || u.Cursor != f.Addr {
+		t.Errorf("retry unit %+v, want the failed span", u)
+	}
+	if fs, _ := s.Failures(ctx(), run.ID); len(fs) != 0 {
+		t.Errorf("failures still listed after retry: %+v", fs)
+	}
+}
+
+func testProgress(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255"), unit(ipatlas.LACNIC, "200.0.0.0", "200.0.1.255"),
+		unit(ipatlas.LACNIC, "2800::", "2800::ff"))
+	p, err := s.Progress(ctx(), run.ID)
+	if err != nil || len(p) != 2 {
+		t.Fatalf("progress %+v, %v", p, err)
+	}
+	if p[0].Registry != ipatlas.ARIN || p[0].Units != 1 || p[0].Addresses != 256 ||
+		p[1].Registry != ipatlas.LACNIC || p[1].Units != 2 || p[1].Addresses != 512+256 || p[1].Covered != 0 {
+		t.Errorf("progress %+v", p)
+	}
+}
