@@ -88,12 +88,12 @@ var ErrNotFound = errors.New("not found")
 
 // Progress counts a run's work, per registry.
 type Progress struct {
-	Registry        Registry
+	Registry         Registry
 	Units, UnitsDone int
-	Addresses       float64 // addresses in the run's units
-	Covered         float64 // addresses behind the cursors
-	Networks        int
-	Failures        int
+	Addresses        float64 // addresses in the run's units
+	Covered          float64 // addresses behind the cursors
+	Networks         int
+	Failures         int
 }
 
 // Store keeps crawled networks and the work queue. Implementations are safe
