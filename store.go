@@ -105,9 +105,9 @@ type Store interface {
 	StartRun(ctx context.Context, params string, units []Unit) (Run, error)
 	// FinishRun marks a run finished.
 	FinishRun(ctx context.Context, run int64) error
-	// Lease claims a pending (or expired) unit of the run, preferring the
-	// given registry ("" for any); ok is false when none is left.
-	Lease(ctx context.Context, run int64, reg Registry, owner string, ttl time.Duration) (Unit, Lease, bool, error)
+	// Lease claims up to n pending (or expired) units of the run, of the
+	// given registry ("" for any), in address order; none when none is left.
+	Lease(ctx context.Context, run int64, reg Registry, owner string, ttl time.Duration, n int) ([]Unit, []Lease, error)
 	// Renew extends a lease; ErrStaleLease when it was lost.
 	Renew(ctx context.Context, l Lease, ttl time.Duration) (Lease, error)
 	// Commit applies answers in one transaction. Answers carrying a stale

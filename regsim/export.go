@@ -95,10 +95,10 @@ func (w *World) asnRecords(reg ipatlas.Registry, extended bool) []delegated.Reco
 }
 
 // ipRecords lists the registry's top-level blocks of one IP version, and in
-// extended files the undelegated space of its IANA blocks as "available".
-// RIPE NCC's free space is left out: no sample shows how it writes it.
+// extended files the undelegated space of its IANA blocks as "available",
+// as every registry's extended file does.
 func (w *World) ipRecords(reg ipatlas.Registry, is4, extended bool) []delegated.Record {
-	listFree := extended && reg != ipatlas.RIPENCC
+	listFree := extended
 	var out []delegated.Record
 	gaps := w.undelegated(reg, is4)
 	for _, n := range w.table(is4) {

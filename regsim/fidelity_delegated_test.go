@@ -32,6 +32,12 @@ var sampleGaps = map[ipatlas.Registry][2]string{
 	ipatlas.ARIN:    {"available", "reserved"},
 }
 
+// freePoolShape is how the extended format lays out free space (empty
+// country and date), as ARIN, APNIC and LACNIC write it. RIPE NCC's only
+// recent sample is cut off before its free-pool rows; they are checked
+// against this layout.
+const freePoolShape = "word|empty|ip|ip|empty|empty|available|empty"
+
 // registryQuirks are the quirks of each registry's real files that its
 // simulated files must reproduce.
 var registryQuirks = map[ipatlas.Registry][]string{
@@ -136,7 +142,11 @@ func checkDelegatedShape(t *testing.T, reg ipatlas.Registry, url string, sim *de
 		if gap := sampleGaps[reg]; r.Status == gap[0] {
 			r.Status = gap[1]
 		}
-		if sh := recordShape(r); !realShapes[sh] {
+		sh := recordShape(r)
+		if reg == ipatlas.RIPENCC && r.Status == "available" && sh == freePoolShape {
+			continue
+		}
+		if !realShapes[sh] {
 			bad[sh] = true
 		}
 	}

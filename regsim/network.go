@@ -31,6 +31,8 @@ func (w *World) Network(r NetRef) ipatlas.Network {
 	if reg != ipatlas.RIPENCC && reg != ipatlas.LACNIC {
 		net.Status = []string{"active"}
 	}
+	p := profiles[reg]
+	net.Port43, net.CIDRs, net.Notices = p.port43, net.Range.Prefixes(), p.remarks()
 	if reg == ipatlas.ARIN {
 		net.Country = "" // ARIN publishes the country only on the organisation
 		net.OriginAS = []uint32{originAS(o.id)}

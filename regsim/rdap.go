@@ -71,6 +71,16 @@ var profiles = map[ipatlas.Registry]*profile{
 	},
 }
 
+// remarks are the profile's notices as the domain type, as a client
+// parses them.
+func (p *profile) remarks() []ipatlas.Remark {
+	out := make([]ipatlas.Remark, len(p.notices))
+	for i, n := range p.notices {
+		out[i] = ipatlas.Remark{Title: n.title, Description: []string{n.text}}
+	}
+	return out
+}
+
 // writeHeader writes the conformance and notices, rendered once per profile.
 func (p *profile) writeHeader(w *jw) {
 	if p.header == nil {

@@ -127,6 +127,7 @@ func (rs *registryServer) route(buf *jw, r *http.Request) answer {
 		rs.p.renderHelp(buf)
 		return answer{status: http.StatusOK, body: buf.b}
 	case strings.HasPrefix(rest, "ip/"):
+		rs.srv.countQuery(rs.p.reg, rest[len("ip/"):])
 		return rs.ip(buf, rest[len("ip/"):])
 	case strings.HasPrefix(rest, "entity/"):
 		return rs.entity(buf, rest[len("entity/"):])

@@ -32,6 +32,9 @@ type ServerConfig struct {
 	Now func() time.Time
 	// Seed seeds the fault stream. Defaults to the world's seed.
 	Seed uint64
+	// CountQueries counts how often each /ip/ query was asked, so tests can
+	// find addresses asked about twice (see QueryCounts).
+	CountQueries bool
 }
 
 // Server serves a World as the five registries do. Start it, read its URLs,
@@ -44,6 +47,8 @@ type Server struct {
 	stats *stats
 
 	mu      sync.Mutex
+	askedMu sync.Mutex     // not mu: Close holds mu while handlers finish
+	asked   map[string]int // registry + " " + query -> times asked, when counting
 	servers []*http.Server
 	urls    map[ipatlas.Registry]string
 	dataURL string
@@ -155,6 +160,30 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 
 // Handler is a registry's RDAP handler, for serving it in-process.
 func (s *Server) Handler(r ipatlas.Registry) http.Handler { return s.regs[r] }
+
+// QueryCounts returns how often each /ip/ query was asked, keyed
+// "registry query" (empty unless ServerConfig.CountQueries).
+func (s *Server) QueryCounts() map[string]int {
+	s.askedMu.Lock()
+	defer s.askedMu.Unlock()
+	out := make(map[string]int, len(s.asked))
+	for k, v := range s.asked {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Server) countQuery(reg ipatlas.Registry, q string) {
+	if !s.cfg.CountQueries {
+		return
+	}
+	s.askedMu.Lock()
+	defer s.askedMu.Unlock()
+	if s.asked == nil {
+		s.asked = map[string]int{}
+	}
+	s.asked[string(reg)+" "+q]++
+}
 
 // World is the world being served.
 func (s *Server) World() *World { return s.world }

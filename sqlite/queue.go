@@ -8,37 +8,81 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
 )
 
-// Lease claims the next pending unit of the run (or one whose lease
-// expired), bumping its fencing token.
-func (s *Store) Lease(ctx context.Context, run int64, reg ipatlas.Registry, owner string, ttl time.Duration) (ipatlas.Unit, ipatlas.Lease, bool, error) {
+// Lease claims up to n units of the run: pending ones first, then ones
+// whose lease expired; each claim bumps the unit's fencing token.
+func (s *Store) Lease(ctx context.Context, run int64, reg ipatlas.Registry, owner string, ttl time.Duration, n int) ([]ipatlas.Unit, []ipatlas.Lease, error) {
+	var units []ipatlas.Unit
+	var leases []ipatlas.Lease
 	now := time.Now()
-	var u ipatlas.Unit
-	var l ipatlas.Lease
-	var regName, kind string
-	var first, last, cursor []byte
-	err := s.write.QueryRowContext(ctx, `UPDATE units SET state = 'leased', lease_token = lease_token + 1,
-			lease_owner = ?, lease_expires = ?
-		WHERE id = (SELECT id FROM units WHERE run = ? AND (? = '' OR registry = ?)
-			AND (state = 'pending' OR (state = 'leased' AND lease_expires < ?)) ORDER BY id LIMIT 1)
+	for _, state := range []string{"pending", "leased"} {
+		if len(units) >= n {
+			break
+		}
+		u, l, err := s.leaseState(ctx, run, reg, state, owner, now, ttl, n-len(units))
+		if err != nil {
+			return nil, nil, fmt.Errorf("lease units: %w", err)
+		}
+		units, leases = append(units, u...), append(leases, l...)
+	}
+	return units, leases, nil
+}
+
+// leaseState claims up to n units in one state (an index lookup on
+// (run, registry, state, id), never a scan over the units already done).
+func (s *Store) leaseState(ctx context.Context, run int64, reg ipatlas.Registry, state, owner string, now time.Time, ttl time.Duration, n int) ([]ipatlas.Unit, []ipatlas.Lease, error) {
+	pick := `SELECT id FROM units WHERE run = ?1 AND registry = ?2 AND state = ?3 AND (?3 = 'pending' OR lease_expires < ?4) ORDER BY id LIMIT ?5`
+	if reg == "" {
+		pick = strings.ReplaceAll(pick, "AND registry = ?2 ", "")
+	}
+	rows, err := s.write.QueryContext(ctx, `UPDATE units SET state = 'leased', lease_token = lease_token + 1,
+			lease_owner = ?6, lease_expires = ?7
+		WHERE id IN (`+pick+`)
 		RETURNING id, registry, kind, first, last, cursor, lease_token`,
-		owner, now.Add(ttl).UnixNano(), run, string(reg), string(reg), now.UnixNano()).
-		Scan(&u.ID, &regName, &kind, &first, &last, &cursor, &l.Token)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, l, false, nil
-	}
+		run, string(reg), state, now.UnixNano(), n, owner, now.Add(ttl).UnixNano())
 	if err != nil {
-		return u, l, false, fmt.Errorf("lease a unit: %w", err)
+		return nil, nil, err
 	}
-	u.Run, u.Registry, u.Kind, u.State = run, ipatlas.Registry(regName), ipatlas.UnitKind(kind), ipatlas.UnitLeased
-	u.Range = ipatlas.Range{From: bytesAddr(first), To: bytesAddr(last)}
-	u.Cursor = bytesAddr(cursor)
-	l.Unit, l.Owner, l.Expires = u.ID, owner, now.Add(ttl)
-	return u, l, true, nil
+	defer rows.Close()
+	var units []ipatlas.Unit
+	var leases []ipatlas.Lease
+	for rows.Next() {
+		u := ipatlas.Unit{Run: run, State: ipatlas.UnitLeased}
+		l := ipatlas.Lease{Owner: owner, Expires: now.Add(ttl)}
+		var regName, kind string
+		var first, last, cursor []byte
+		if err := rows.Scan(&u.ID, &regName, &kind, &first, &last, &cursor, &l.Token); err != nil {
+			return nil, nil, err
+		}
+		u.Registry, u.Kind = ipatlas.Registry(regName), ipatlas.UnitKind(kind)
+		u.Range = ipatlas.Range{From: bytesAddr(first), To: bytesAddr(last)}
+		u.Cursor, l.Unit = bytesAddr(cursor), u.ID
+		units, leases = append(units, u), append(leases, l)
+	}
+	sortByID(units, leases)
+	return units, leases, rows.Err()
+}
+
+// sortByID keeps leased units in plan (address) order: RETURNING gives no
+// order.
+func sortByID(units []ipatlas.Unit, leases []ipatlas.Lease) {
+	idx := make([]int, len(units))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return units[idx[a]].ID < units[idx[b]].ID })
+	u2, l2 := make([]ipatlas.Unit, len(units)), make([]ipatlas.Lease, len(leases))
+	for i, j := range idx {
+		u2[i], l2[i] = units[j], leases[j]
+	}
+	copy(units, u2)
+	copy(leases, l2)
 }
 
 // Renew extends a lease that is still current.
@@ -58,18 +102,19 @@ func (s *Store) Renew(ctx context.Context, l ipatlas.Lease, ttl time.Duration) (
 
 // Commit applies answers in one transaction: each answer's network, raw
 // body and failure, and its unit's new cursor. Answers whose lease is stale
-// are skipped and their indexes returned.
+// are skipped and their indexes returned. Encoding happens before the
+// transaction, so the write lock is held only for the writes.
 func (s *Store) Commit(ctx context.Context, answers []ipatlas.Answer) ([]int, error) {
+	encoded, err := encodeAnswers(answers)
+	if err != nil {
+		return nil, err
+	}
 	var stale []int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		stale = stale[:0]
-		c, err := prepareCommit(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer c.close()
+		c := s.stmts.in(ctx, tx)
 		for i, a := range answers {
-			ok, err := c.apply(ctx, a)
+			ok, err := c.apply(ctx, a, encoded[i])
 			if err != nil {
 				return err
 			}
@@ -85,45 +130,74 @@ func (s *Store) Commit(ctx context.Context, answers []ipatlas.Answer) ([]int, er
 	return stale, nil
 }
 
-// committer holds the statements one commit uses.
-type committer struct {
+// encoded is an answer's network as JSON and its raw body compressed.
+type encoded struct {
+	network, raw []byte
+}
+
+func encodeAnswers(answers []ipatlas.Answer) ([]encoded, error) {
+	out := make([]encoded, len(answers))
+	for i, a := range answers {
+		if a.Network == nil {
+			continue
+		}
+		data, err := json.Marshal(a.Network)
+		if err != nil {
+			return nil, fmt.Errorf("encode network %s: %w", a.Network.Range, err)
+		}
+		out[i].network = data
+		if a.Raw != nil {
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			zw.Write(a.Raw) //nolint:errcheck // writes to a bytes.Buffer cannot fail
+			zw.Close()
+			out[i].raw = z.Bytes()
+		}
+	}
+	return out, nil
+}
+
+// statements are Commit's statements, prepared once on the write
+// connection: preparing them per transaction cost more than the writes.
+type statements struct {
 	token, network, answer, cursor, failure *sql.Stmt
 }
 
-func prepareCommit(ctx context.Context, tx *sql.Tx) (*committer, error) {
-	var c committer
+func (s *Store) prepare(ctx context.Context) error {
 	var err error
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
+		st, err = s.write.PrepareContext(ctx, q)
 		return st
 	}
-	c.token = prep(`SELECT run, lease_token FROM units WHERE id = ?`)
-	c.network = prep(`INSERT INTO networks (run, registry, family, first, last, handle, name, type, country, parent_handle, data)
+	s.stmts.token = prep(`SELECT run, lease_token FROM units WHERE id = ?`)
+	s.stmts.network = prep(`INSERT INTO networks (run, registry, family, first, last, handle, name, type, country, parent_handle, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`)
-	c.answer = prep(`INSERT OR REPLACE INTO answers (network, body) VALUES (?, ?)`)
-	c.cursor = prep(`UPDATE units SET cursor = ?, state = CASE WHEN ? IS NULL THEN 'done' ELSE state END WHERE id = ?`)
-	c.failure = prep(`INSERT INTO failures (run, registry, family, addr, span_end, reason, attempts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		c.close()
-		return nil, err
-	}
-	return &c, nil
+	s.stmts.answer = prep(`INSERT OR REPLACE INTO answers (network, body) VALUES (?, ?)`)
+	s.stmts.cursor = prep(`UPDATE units SET cursor = ?, state = CASE WHEN ? IS NULL THEN 'done' ELSE state END WHERE id = ?`)
+	s.stmts.failure = prep(`INSERT INTO failures (run, registry, family, addr, span_end, reason, attempts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	return err
 }
 
-func (c *committer) close() {
-	for _, st := range []*sql.Stmt{c.token, c.network, c.answer, c.cursor, c.failure} {
-		if st != nil {
-			st.Close()
+func (st *statements) close() {
+	for _, s := range []*sql.Stmt{st.token, st.network, st.answer, st.cursor, st.failure} {
+		if s != nil {
+			s.Close()
 		}
 	}
 }
 
+// in binds the statements to a transaction.
+func (st *statements) in(ctx context.Context, tx *sql.Tx) *statements {
+	return &statements{token: tx.StmtContext(ctx, st.token), network: tx.StmtContext(ctx, st.network),
+		answer: tx.StmtContext(ctx, st.answer), cursor: tx.StmtContext(ctx, st.cursor), failure: tx.StmtContext(ctx, st.failure)}
+}
+
 // apply writes one answer, reporting false when its lease is stale.
-func (c *committer) apply(ctx context.Context, a ipatlas.Answer) (bool, error) {
+func (c *statements) apply(ctx context.Context, a ipatlas.Answer, enc encoded) (bool, error) {
 	var run, token int64
 	if err := c.token.QueryRowContext(ctx, a.Lease.Unit).Scan(&run, &token); err != nil {
 		return false, fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
@@ -132,7 +206,7 @@ func (c *committer) apply(ctx context.Context, a ipatlas.Answer) (bool, error) {
 		return false, nil
 	}
 	if a.Network != nil {
-		if err := c.putNetwork(ctx, run, a.Network, a.Raw); err != nil {
+		if err := c.putNetwork(ctx, run, a.Network, enc); err != nil {
 			return false, err
 		}
 	}
@@ -147,24 +221,16 @@ func (c *committer) apply(ctx context.Context, a ipatlas.Answer) (bool, error) {
 	return true, err
 }
 
-func (c *committer) putNetwork(ctx context.Context, run int64, n *ipatlas.Network, raw []byte) error {
-	data, err := json.Marshal(n)
-	if err != nil {
-		return err
-	}
+func (c *statements) putNetwork(ctx context.Context, run int64, n *ipatlas.Network, enc encoded) error {
 	var id int64
-	err = c.network.QueryRowContext(ctx, run, string(n.Registry), family(n.Range.From), addrBytes(n.Range.From),
-		addrBytes(n.Range.To), n.Handle, n.Name, n.Type, n.Country, n.ParentHandle, data).Scan(&id)
+	err := c.network.QueryRowContext(ctx, run, string(n.Registry), family(n.Range.From), addrBytes(n.Range.From),
+		addrBytes(n.Range.To), n.Handle, n.Name, n.Type, n.Country, n.ParentHandle, enc.network).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // recorded already, by another unit
 	}
-	if err != nil || raw == nil {
+	if err != nil || enc.raw == nil {
 		return err
 	}
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
-	zw.Write(raw) //nolint:errcheck // writes to a bytes.Buffer cannot fail
-	zw.Close()
-	_, err = c.answer.ExecContext(ctx, id, z.Bytes())
+	_, err = c.answer.ExecContext(ctx, id, enc.raw)
 	return err
 }

@@ -23,7 +23,8 @@ var migrations = []string{
 		lease_owner   TEXT NOT NULL DEFAULT '',
 		lease_expires INTEGER NOT NULL DEFAULT 0
 	);
-	CREATE INDEX units_queue ON units(run, state, registry, id);
+	CREATE INDEX units_queue ON units(run, registry, state, id);
+	CREATE INDEX units_any ON units(run, state, id);
 	CREATE TABLE networks (
 		id            INTEGER PRIMARY KEY,
 		run           INTEGER NOT NULL REFERENCES runs(id),

@@ -29,6 +29,7 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	lock   *os.File // held when opened exclusively
+	stmts  statements
 	closed bool
 }
 
@@ -115,6 +116,12 @@ func (s *Store) setup(ctx context.Context, o Options) error {
 	if err := s.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("open %s: %w", s.path, err)
 	}
+	if o.ReadOnly {
+		return nil
+	}
+	if err := s.prepare(ctx); err != nil {
+		return fmt.Errorf("open %s: %w", s.path, err)
+	}
 	if o.Exclusive {
 		_, err := s.write.ExecContext(ctx, `UPDATE units SET state = 'pending' WHERE state = 'leased'`)
 		return err
@@ -171,6 +178,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.stmts.close()
 	var errs []error
 	if s.write != nil && s.write != s.read {
 		errs = append(errs, s.write.Close())

@@ -55,7 +55,7 @@ func TestLeasesOfACrashedProcessAreReleased(t *testing.T) {
 	s, _ := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true})
 	run, _ := s.StartRun(ctx, "", []ipatlas.Unit{{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated,
 		Range: ipatlas.Range{From: mustAddr("13.0.0.0"), To: mustAddr("13.0.0.255")}}})
-	if _, _, ok, _ := s.Lease(ctx, run.ID, "", "crashed", 1<<62); !ok {
+	if us, _, _ := s.Lease(ctx, run.ID, "", "crashed", 1<<62, 1); len(us) != 1 {
 		t.Fatal("no lease")
 	}
 	s.Close() // as if the process died holding the lease
@@ -64,7 +64,7 @@ func TestLeasesOfACrashedProcessAreReleased(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if _, _, ok, err := s2.Lease(ctx, run.ID, "", "next", 1<<62); !ok || err != nil {
-		t.Fatalf("unit still held after reopening: %v %v", ok, err)
+	if us, _, err := s2.Lease(ctx, run.ID, "", "next", 1<<62, 1); len(us) != 1 || err != nil {
+		t.Fatalf("unit still held after reopening: %d units, %v", len(us), err)
 	}
 }

@@ -18,6 +18,7 @@ func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
 	cases := map[string]func(*testing.T, ipatlas.Store){
 		"RunsAndUnits":          testRunsAndUnits,
 		"LeaseIsExclusive":      testLeaseIsExclusive,
+		"LeaseManyInOrder":      testLeaseManyInOrder,
 		"CommitMovesTheCursor":  testCommitMovesTheCursor,
 		"StaleLeaseIsRefused":   testStaleLeaseIsRefused,
 		"NetworksAreDeduped":    testNetworksAreDeduped,
@@ -61,11 +62,20 @@ func start(t *testing.T, s ipatlas.Store, units ...ipatlas.Unit) ipatlas.Run {
 
 func lease(t *testing.T, s ipatlas.Store, run ipatlas.Run, reg ipatlas.Registry) (ipatlas.Unit, ipatlas.Lease) {
 	t.Helper()
-	u, l, ok, err := s.Lease(ctx(), run.ID, reg, "tester", time.Minute)
-	if err != nil || !ok {
-		t.Fatalf("lease: ok=%v err=%v", ok, err)
+	us, ls, err := s.Lease(ctx(), run.ID, reg, "tester", time.Minute, 1)
+	if err != nil || len(us) != 1 || len(ls) != 1 {
+		t.Fatalf("lease: %d units, err=%v", len(us), err)
 	}
-	return u, l
+	return us[0], ls[0]
+}
+
+// leaseOne reports whether any unit could be leased.
+func leaseOne(s ipatlas.Store, run int64, reg ipatlas.Registry, ttl time.Duration) (ipatlas.Lease, bool) {
+	_, ls, err := s.Lease(ctx(), run, reg, "other", ttl, 1)
+	if err != nil || len(ls) == 0 {
+		return ipatlas.Lease{}, false
+	}
+	return ls[0], true
 }
 
 func commit(t *testing.T, s ipatlas.Store, answers ...ipatlas.Answer) []int {
@@ -98,13 +108,27 @@ func testRunsAndUnits(t *testing.T, s ipatlas.Store) {
 	}
 }
 
+func testLeaseManyInOrder(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.2.0", "13.0.2.255"), unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255"),
+		unit(ipatlas.RIPENCC, "62.0.0.0", "62.0.0.255"), unit(ipatlas.ARIN, "13.0.1.0", "13.0.1.255"))
+	us, ls, err := s.Lease(ctx(), run.ID, ipatlas.ARIN, "w", time.Minute, 10)
+	if err != nil || len(us) != 3 || len(ls) != 3 {
+		t.Fatalf("leased %d units, %v; want ARIN's 3", len(us), err)
+	}
+	for i := range us {
+		if us[i].Registry != ipatlas.ARIN || ls[i].Unit != us[i].ID || (i > 0 && us[i].ID < us[i-1].ID) {
+			t.Fatalf("units %+v leases %+v: want ARIN's, in plan order, each with its lease", us, ls)
+		}
+	}
+}
+
 func testLeaseIsExclusive(t *testing.T, s ipatlas.Store) {
 	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255"), unit(ipatlas.RIPENCC, "62.0.0.0", "62.0.0.255"))
 	u1, _ := lease(t, s, run, ipatlas.ARIN)
 	if u1.Registry != ipatlas.ARIN || u1.Cursor != u1.Range.From {
 		t.Fatalf("leased %+v", u1)
 	}
-	if _, _, ok, _ := s.Lease(ctx(), run.ID, ipatlas.ARIN, "other", time.Minute); ok {
+	if _, ok := leaseOne(s, run.ID, ipatlas.ARIN, time.Minute); ok {
 		t.Fatal("the same unit was leased twice")
 	}
 	u2, _ := lease(t, s, run, "")
@@ -127,7 +151,7 @@ func testCommitMovesTheCursor(t *testing.T, s ipatlas.Store) {
 		t.Fatalf("progress after one answer: %+v", p)
 	}
 	commit(t, s, ipatlas.Answer{Lease: l, Query: next, Network: network(ipatlas.ARIN, "13.0.1.0", "13.0.3.255", "B")})
-	if _, _, ok, _ := s.Lease(ctx(), run.ID, "", "x", time.Minute); ok {
+	if _, ok := leaseOne(s, run.ID, "", time.Minute); ok {
 		t.Error("a done unit was leased again")
 	}
 	p, _ = s.Progress(ctx(), run.ID)
@@ -138,9 +162,9 @@ func testCommitMovesTheCursor(t *testing.T, s ipatlas.Store) {
 
 func testStaleLeaseIsRefused(t *testing.T, s ipatlas.Store) {
 	run := start(t, s, unit(ipatlas.LACNIC, "200.0.0.0", "200.0.0.255"))
-	_, old, ok, err := s.Lease(ctx(), run.ID, "", "sleeper", time.Nanosecond)
-	if err != nil || !ok {
-		t.Fatal(ok, err)
+	old, ok := leaseOne(s, run.ID, "", time.Nanosecond)
+	if !ok {
+		t.Fatal("no lease")
 	}
 	time.Sleep(time.Millisecond)
 	_, fresh := lease(t, s, run, "") // the first lease expired: taken over

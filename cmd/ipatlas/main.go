@@ -30,8 +30,11 @@ type env struct {
 
 func commands() []command {
 	return []command{
+		{"crawl", "crawl the registries' RDAP services into the embedded database (resumable)", runCrawl},
 		{"demo", "run the whole job offline against the built-in registry simulator", runDemo},
+		{"export", "export the crawled networks (JSON lines, Whip's layout)", runExport},
 		{"sim", "run the registry simulator (RDAP for five RIRs, bootstrap and delegated files)", runSim},
+		{"status", "show a crawl's progress from the database", runStatus},
 		{"version", "print the version", runVersion},
 	}
 }

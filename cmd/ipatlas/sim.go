@@ -153,10 +153,24 @@ func (f *simFlags) serverConfig() (regsim.ServerConfig, error) {
 }
 
 // start serves w as the flags say; the caller closes the server.
-func (f *simFlags) start(w *regsim.World) (*regsim.Server, error) {
+func (f *simFlags) start(w *regsim.World) (*regsim.Server, error) { return f.startWith(w, nil, nil) }
+
+// startWith serves w with the given limits and faults under any the flags
+// set.
+func (f *simFlags) startWith(w *regsim.World, limits map[ipatlas.Registry]regsim.Limit, faults map[ipatlas.Registry]regsim.Faults) (*regsim.Server, error) {
 	sc, err := f.serverConfig()
 	if err != nil {
 		return nil, err
+	}
+	for r, l := range limits {
+		if _, set := sc.Limits[r]; !set {
+			sc.Limits[r] = l
+		}
+	}
+	for r, flt := range faults {
+		if _, set := sc.Faults[r]; !set {
+			sc.Faults[r] = flt
+		}
 	}
 	srv, err := regsim.NewServer(w, sc)
 	if err != nil {

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/regsim"
+	"github.com/ipatlas/ipatlas/sqlite"
+)
+
+// TestMain lets the test binary stand in for the ipatlas command, so tests
+// can run it as a separate process and kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("IPATLAS_TEST_AS_CLI") == "1" {
+		os.Exit(run(context.Background(), &env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// cliCommand runs ipatlas (this test binary) as a child process.
+func cliCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "IPATLAS_TEST_AS_CLI=1")
+	return cmd
+}
+
+// TestCrawlSurvivesSIGKILL kills `ipatlas crawl` at random moments, restarts
+// it each time, and checks the database ends with exactly the truth, no
+// duplicates, and no address asked again beyond the requests in flight at
+// each kill.
+func TestCrawlSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
+	w, err := regsim.New(regsim.Config{Seed: 9, IPv4: []netipPrefix{mustPrefix("1.0.0.0/11"), mustPrefix("13.0.0.0/11"),
+		mustPrefix("62.0.0.0/10"), mustPrefix("193.0.0.0/11"), mustPrefix("200.0.0.0/11")},
+		IPv6: []netipPrefix{mustPrefix("2001:600::/23")}, IPv6PerBlock: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lat := map[ipatlas.Registry]regsim.Faults{}
+	for _, r := range ipatlas.Registries() {
+		lat[r] = regsim.Faults{Latency: 25 * time.Millisecond} // so kills land mid-crawl
+	}
+	srv, err := regsim.NewServer(w, regsim.ServerConfig{CountQueries: true, Faults: lat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "crash.db")
+	const concurrency = 4
+	args := []string{"crawl", "--db", db, "--bootstrap", srv.BootstrapURL(), "--rate", "all=unlimited",
+		"--concurrency", fmt.Sprint(concurrency), "--progress", "none"}
+	for _, r := range ipatlas.Registries() {
+		args = append(args, "--delegated", srv.DelegatedURL(r))
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	kills := 0
+	for kills < 12 {
+		cmd := cliCommand(args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("crawl exited before it was killed: %v", err)
+			}
+			t.Logf("crawl finished by itself after %d kills", kills)
+			goto finished
+		case <-time.After(time.Duration(100+rng.IntN(400)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		}
+	}
+	if out, err := cliCommand(args...).CombinedOutput(); err != nil {
+		t.Fatalf("final crawl: %v\n%s", err, out)
+	}
+finished:
+	if kills < 10 {
+		t.Fatalf("only %d kills landed before the crawl finished: make the world bigger", kills)
+	}
+	checkCrawled(t, w, db)
+	repeats := 0
+	for _, n := range srv.QueryCounts() {
+		repeats += n - 1
+	}
+	inFlight := kills * concurrency * len(ipatlas.Registries())
+	t.Logf("%d kills, %d repeated queries (bound %d)", kills, repeats, inFlight)
+	if repeats > inFlight {
+		t.Errorf("%d queries repeated after %d kills, more than the %d that could have been in flight", repeats, kills, inFlight)
+	}
+}
+
+// checkCrawled compares the database's latest run with the truth.
+func checkCrawled(t *testing.T, w *regsim.World, db string) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), db, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	run, err := store.LatestRun(context.Background())
+	if err != nil || run.Finished.IsZero() {
+		t.Fatalf("latest run %+v, %v: want a finished run", run, err)
+	}
+	var got []ipatlas.Network
+	store.Networks(context.Background(), run.ID, func(n ipatlas.Network) error { got = append(got, n); return nil })
+	if report := w.Check(got); !report.OK() {
+		t.Fatal(report)
+	}
+}

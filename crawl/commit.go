@@ -1,0 +1,81 @@
+package crawl
+
+import (
+	"context"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// maxBatch bounds the answers one transaction commits.
+const maxBatch = 512
+
+// commitReq is one answer waiting to be committed.
+type commitReq struct {
+	ans  ipatlas.Answer
+	done chan error
+}
+
+// committer commits answers from many walkers in batches: one transaction
+// for whatever has arrived, so the store's cost per answer stays low while
+// each walker still waits until its answer is durable.
+type committer struct {
+	store ipatlas.Store
+	reqs  chan commitReq
+}
+
+func newCommitter(s ipatlas.Store) *committer {
+	return &committer{store: s, reqs: make(chan commitReq, maxBatch)}
+}
+
+// commit hands over an answer and waits until it is committed.
+func (c *committer) commit(a ipatlas.Answer) error {
+	done := make(chan error, 1)
+	c.reqs <- commitReq{ans: a, done: done}
+	return <-done
+}
+
+// run commits until the request channel is closed. It uses its own
+// context: answers already received are committed even when the crawl is
+// being stopped.
+func (c *committer) run() {
+	batch := make([]commitReq, 0, maxBatch)
+	answers := make([]ipatlas.Answer, 0, maxBatch)
+	for first := range c.reqs {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-c.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		answers = answers[:0]
+		for _, r := range batch {
+			answers = append(answers, r.ans)
+		}
+		c.reply(batch, answers)
+	}
+}
+
+func (c *committer) reply(batch []commitReq, answers []ipatlas.Answer) {
+	stale, err := c.store.Commit(context.Background(), answers)
+	isStale := map[int]bool{}
+	for _, i := range stale {
+		isStale[i] = true
+	}
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- err
+		case isStale[i]:
+			r.done <- ipatlas.ErrStaleLease
+		default:
+			r.done <- nil
+		}
+	}
+}

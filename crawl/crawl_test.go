@@ -1,0 +1,210 @@
+package crawl_test
+
+import (
+	"context"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/rdap"
+	"github.com/ipatlas/ipatlas/regsim"
+	"github.com/ipatlas/ipatlas/sqlite"
+)
+
+// testWorld is small enough to crawl in a second: a /14 or /16 of each
+// registry, one transferred, with nesting and gaps, and a little IPv6.
+func testWorld(tb testing.TB, seed uint64) *regsim.World {
+	tb.Helper()
+	w, err := regsim.New(regsim.Config{Seed: seed, TransferShare: 0.05,
+		IPv4: prefixes("13.64.0.0/14", "41.10.0.0/16", "1.2.0.0/16", "200.57.0.0/16", "62.0.0.0/15"),
+		IPv6: prefixes("2001:600::/23", "2001:1200::/23"), IPv6PerBlock: 30})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return w
+}
+
+func prefixes(ss ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range ss {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}
+
+// env is a simulator and a fresh store with a planned run.
+type env struct {
+	w     *regsim.World
+	srv   *regsim.Server
+	store *sqlite.Store
+	run   ipatlas.Run
+	plan  *crawl.Plan
+}
+
+func newEnv(t testing.TB, w *regsim.World, sc regsim.ServerConfig) *env {
+	t.Helper()
+	srv, err := regsim.NewServer(w, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crawl.db"), sqlite.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	var locs []string
+	for _, r := range ipatlas.Registries() {
+		locs = append(locs, srv.DelegatedURL(r))
+	}
+	files, err := crawl.Fetcher{}.Delegated(context.Background(), locs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := crawl.MakePlan(crawl.PlanInput{Delegated: files, Within: append(w.Config().IPv4, w.Config().IPv6...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := store.StartRun(context.Background(), "test", plan.Units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{w: w, srv: srv, store: store, run: run, plan: plan}
+}
+
+// crawler builds a crawler over the env's simulator.
+func (e *env) crawler(t testing.TB, cfg crawl.Config) *crawl.Crawler {
+	t.Helper()
+	boot, err := crawl.Fetcher{}.Bootstrap(context.Background(), e.srv.BootstrapURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := rdap.NewClient(rdap.ClientConfig{Bootstrap: boot, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store, cfg.Client = e.store, client
+	if cfg.Rates == nil {
+		cfg.Rates = map[ipatlas.Registry]float64{} // unlimited
+	}
+	if cfg.RetryBase == 0 {
+		cfg.RetryBase, cfg.RetryCap = time.Millisecond, 20*time.Millisecond
+	}
+	cr, err := crawl.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cr
+}
+
+func (e *env) check(t testing.TB) (regsim.CheckReport, int) {
+	t.Helper()
+	var got []ipatlas.Network
+	if err := e.store.Networks(context.Background(), e.run.ID, func(n ipatlas.Network) error {
+		got = append(got, n)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e.w.Check(got), len(got)
+}
+
+func queries(cr *crawl.Crawler) (q int64) {
+	for _, c := range cr.Counters() {
+		q += c.Queries
+	}
+	return q
+}
+
+func TestCrawlRecordsExactlyTheTruth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testWorld(t, 1), regsim.ServerConfig{})
+	cr := e.crawler(t, crawl.Config{Concurrency: 4})
+	complete, err := cr.Run(context.Background(), e.run.ID)
+	if err != nil || !complete {
+		t.Fatalf("Run = %v, %v", complete, err)
+	}
+	report, n := e.check(t)
+	if !report.OK() {
+		t.Fatal(report)
+	}
+	ratio := float64(queries(cr)) / float64(n)
+	t.Logf("%d networks, %d queries: %.4f queries per network", n, queries(cr), ratio)
+	if ratio > 1.02 {
+		t.Errorf("%.4f queries per network on a clean world, want ≤ 1.02", ratio)
+	}
+	// Running again on a complete run asks nothing.
+	again := e.crawler(t, crawl.Config{})
+	if complete, err := again.Run(context.Background(), e.run.ID); err != nil || !complete || queries(again) != 0 {
+		t.Errorf("second Run: %v %v, %d queries", complete, err, queries(again))
+	}
+}
+
+func TestCrawlSurvivesFaultsAndStorms(t *testing.T) {
+	t.Parallel()
+	faults := regsim.Faults{ServerError: 0.05, Reset: 0.02, Truncate: 0.01}
+	sc := regsim.ServerConfig{Faults: map[ipatlas.Registry]regsim.Faults{}, Limits: map[ipatlas.Registry]regsim.Limit{}}
+	for _, r := range ipatlas.Registries() {
+		sc.Faults[r] = faults
+	}
+	sc.Limits[ipatlas.APNIC] = regsim.Limit{Rate: 50, Burst: 1, RetryAfter: true} // 429 storms: the crawler runs unlimited
+	e := newEnv(t, testWorld(t, 2), sc)
+	cr := e.crawler(t, crawl.Config{Concurrency: 4, MaxAttempts: 8})
+	if complete, err := cr.Run(context.Background(), e.run.ID); err != nil || !complete {
+		t.Fatalf("Run = %v, %v", complete, err)
+	}
+	report, n := e.check(t)
+	if !report.OK() {
+		t.Fatal(report)
+	}
+	var throttled, retries int64
+	for _, c := range cr.Counters() {
+		throttled += c.Throttled
+		retries += c.Retries
+	}
+	if retries == 0 || throttled == 0 {
+		t.Errorf("faults did not happen: %d retries, %d 429s", retries, throttled)
+	}
+	ratio := float64(queries(cr)) / float64(n)
+	t.Logf("%d networks, %d queries (%d retries, %d 429s): %.4f per network", n, queries(cr), retries, throttled, ratio)
+	if ratio > 1.10 {
+		t.Errorf("%.4f queries per network under faults, want ≤ 1.10", ratio)
+	}
+}
+
+func TestCrawlKeepsToTheLimits(t *testing.T) {
+	t.Parallel()
+	limit := regsim.Limit{Rate: 60, Burst: 3}
+	sc := regsim.ServerConfig{Limits: map[ipatlas.Registry]regsim.Limit{}}
+	rates := map[ipatlas.Registry]float64{}
+	for _, r := range ipatlas.Registries() {
+		sc.Limits[r], rates[r] = limit, limit.Rate
+	}
+	sc.Limits[ipatlas.LACNIC] = regsim.Limit{Rate: 60, Burst: 3, BlockFor: 3 * time.Second}
+	w, err := regsim.New(regsim.Config{Seed: 3, IPv4: prefixes("13.64.0.0/18", "200.57.0.0/18", "62.0.0.0/18"), IPv6: prefixes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, w, sc)
+	cr := e.crawler(t, crawl.Config{Concurrency: 4, Rates: rates})
+	if complete, err := cr.Run(context.Background(), e.run.ID); err != nil || !complete {
+		t.Fatalf("Run = %v, %v", complete, err)
+	}
+	if report, _ := e.check(t); !report.OK() {
+		t.Fatal(report)
+	}
+	// Requests leave evenly spaced but may arrive bunched (scheduling,
+	// loopback): an occasional 429 is allowed, a second LACNIC block is not.
+	for reg, c := range e.srv.Stats().Registries {
+		if c.RateLimited > 1 || c.MaxPerSecond > int64(limit.Rate)+int64(limit.Burst) {
+			t.Errorf("%s: %d 429s, %d while blocked, %d in the busiest second (limit %v/s, burst %d)",
+				reg, c.RateLimited, c.WhileBlocked, c.MaxPerSecond, limit.Rate, limit.Burst)
+		}
+	}
+}

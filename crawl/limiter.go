@@ -1,0 +1,194 @@
+package crawl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// DefaultRates are polite request rates for the real registries, per
+// second: LACNIC allows 10 a minute before it blocks a client.
+func DefaultRates() map[ipatlas.Registry]float64 {
+	return map[ipatlas.Registry]float64{
+		ipatlas.ARIN: 5, ipatlas.RIPENCC: 5, ipatlas.APNIC: 5, ipatlas.AFRINIC: 1, ipatlas.LACNIC: 10.0 / 60,
+	}
+}
+
+// ParseRate reads N/s, N/m or N/h (N alone means per second); "0" or
+// "unlimited" means no limit.
+func ParseRate(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "unlimited" {
+		return 0, nil
+	}
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.ParseFloat(num, 64)
+	per := map[string]float64{"": 1, "s": 1, "m": 60, "h": 3600}[unit]
+	if err != nil || n < 0 || per == 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, fmt.Errorf("rate %q: want N/s, N/m or N/h", s)
+	}
+	return n / per, nil
+}
+
+// Limiter paces one registry's requests (from one source address) and
+// adapts: a 429 or rate-limit notice halves the rate and pauses the
+// registry; a run of successes raises the rate back towards its ceiling.
+// It is safe for concurrent use.
+type Limiter struct {
+	mu           sync.Mutex
+	lim          *rate.Limiter
+	ceiling      float64 // requests per second; 0 is unlimited
+	current      float64
+	pausedUntil  time.Time
+	backoff      time.Duration
+	now          func() time.Time
+	lastThrottle time.Time
+	lastRaise    time.Time
+	// recent are the times of the last requests sent, a ring: the rate
+	// actually sent, which an unlimited registry falls back from when it
+	// first says 429.
+	recent [32]time.Time
+	next   int
+}
+
+// Backoff bounds for a throttled registry that gave no Retry-After.
+const (
+	minPause = time.Second
+	maxPause = 10 * time.Minute
+	// quietPeriod is how long a registry must go without a 429 before its
+	// rate steps back up.
+	quietPeriod = 5 * time.Second
+)
+
+// NewLimiter paces at perSecond (0: unlimited).
+func NewLimiter(perSecond float64, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	l := &Limiter{ceiling: perSecond, current: perSecond, now: now}
+	l.lim = rate.NewLimiter(limitOf(perSecond), burstOf(perSecond))
+	return l
+}
+
+func limitOf(r float64) rate.Limit {
+	if r <= 0 {
+		return rate.Inf
+	}
+	return rate.Limit(r)
+}
+
+// burstOf is one: requests are spaced evenly, so no registry's bucket,
+// however shallow, sees a burst from us.
+func burstOf(float64) int { return 1 }
+
+// Wait blocks until a request may go, returning how long it waited.
+func (l *Limiter) Wait(ctx context.Context) (time.Duration, error) {
+	start := l.now()
+	for {
+		l.mu.Lock()
+		pause := l.pausedUntil.Sub(l.now())
+		l.mu.Unlock()
+		if pause <= 0 {
+			break
+		}
+		if err := sleepCtx(ctx, pause); err != nil {
+			return l.now().Sub(start), err
+		}
+	}
+	err := l.lim.Wait(ctx)
+	l.count()
+	return l.now().Sub(start), err
+}
+
+// count records a request sent.
+func (l *Limiter) count() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recent[l.next%len(l.recent)] = l.now()
+	l.next++
+}
+
+// sentRate is the rate of the recent requests, per second.
+func (l *Limiter) sentRate() float64 {
+	n := min(l.next, len(l.recent))
+	if n < 2 {
+		return 1
+	}
+	oldest := l.recent[(l.next-n)%len(l.recent)]
+	el := l.now().Sub(oldest).Seconds()
+	if el <= 0 {
+		return float64(n)
+	}
+	return float64(n) / el
+}
+
+// Throttled records a 429 or a rate-limit notice: the rate halves and the
+// registry pauses for retryAfter, or a doubling backoff when none was given.
+func (l *Limiter) Throttled(retryAfter time.Duration) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.current > 0:
+		l.current = max(l.current/2, l.ceiling/64)
+	default: // unlimited until now: fall back from what was actually sent
+		l.current = max(l.sentRate()/2, 1)
+	}
+	l.lim.SetLimit(limitOf(l.current))
+	l.lastThrottle = l.now()
+	pause := retryAfter
+	if pause <= 0 {
+		l.backoff = min(max(l.backoff*2, minPause), maxPause)
+		pause = l.backoff
+	}
+	if until := l.now().Add(pause); until.After(l.pausedUntil) {
+		l.pausedUntil = until
+	}
+	return pause
+}
+
+// Succeeded records an answer. Once the registry has been quiet for a
+// while, the rate steps back up, a quarter a second, to its ceiling.
+func (l *Limiter) Succeeded() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.backoff = 0
+	if l.current <= 0 || (l.ceiling > 0 && l.current >= l.ceiling) {
+		return // unlimited, or at the ceiling
+	}
+	now := l.now()
+	if now.Sub(l.lastThrottle) < quietPeriod || now.Sub(l.lastRaise) < time.Second {
+		return
+	}
+	l.lastRaise = now
+	l.current *= 1.25
+	if l.ceiling > 0 {
+		l.current = min(l.ceiling, l.current)
+	}
+	l.lim.SetLimit(limitOf(l.current))
+}
+
+// Rate is the current rate, per second (0: unlimited).
+func (l *Limiter) Rate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,67 @@
+package crawl_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipatlas/ipatlas/crawl"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestLimiterBacksOffAndRecovers(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Unix(1e9, 0)}
+	l := crawl.NewLimiter(8, c.Now)
+	if pause := l.Throttled(3 * time.Second); pause != 3*time.Second || l.Rate() != 4 {
+		t.Fatalf("after a 429 with Retry-After 3: pause %v, rate %v; want 3s and 4/s", pause, l.Rate())
+	}
+	if pause := l.Throttled(0); pause != time.Second || l.Rate() != 2 {
+		t.Fatalf("after a 429 without Retry-After: pause %v, rate %v; want 1s and 2/s", pause, l.Rate())
+	}
+	if pause := l.Throttled(0); pause != 2*time.Second {
+		t.Fatalf("backoff does not double: %v", pause)
+	}
+	l.Succeeded()
+	if l.Rate() != 1 {
+		t.Fatalf("rate rose without a quiet period: %v", l.Rate())
+	}
+	for range 40 {
+		c.Add(2 * time.Second)
+		l.Succeeded()
+	}
+	if l.Rate() != 8 {
+		t.Errorf("after a long quiet period the rate is %v, want the ceiling 8", l.Rate())
+	}
+}
+
+func TestLimiterPausesEveryone(t *testing.T) {
+	t.Parallel()
+	l := crawl.NewLimiter(0, nil) // unlimited
+	l.Throttled(150 * time.Millisecond)
+	start := time.Now()
+	if _, err := l.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) < 100*time.Millisecond {
+		t.Errorf("Wait returned during the pause")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.Throttled(time.Hour)
+	cancel()
+	if _, err := l.Wait(ctx); err == nil {
+		t.Error("Wait ignored a cancelled context during a pause")
+	}
+}

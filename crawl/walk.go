@@ -1,0 +1,217 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/u128"
+	"github.com/ipatlas/ipatlas/rdap"
+)
+
+// walker walks one leased unit.
+type walker struct {
+	c       *Crawler
+	unit    ipatlas.Unit
+	lease   ipatlas.Lease
+	renewed time.Time
+	step    u128.U128 // the next skip after a 404 or a failure; doubles while they last
+}
+
+// walk queries the unit's cursor, records the most specific network
+// returned, and moves the cursor past it, until the unit is covered. Each
+// answer is committed with the new cursor before the next query.
+func (c *Crawler) walk(ctx context.Context, u ipatlas.Unit, l ipatlas.Lease) error {
+	w := &walker{c: c, unit: u, lease: l, renewed: l.Expires.Add(-c.cfg.LeaseTTL)}
+	cursor, err := w.skipCovered(ctx, u.Cursor)
+	if err != nil {
+		return err
+	}
+	for cursor.IsValid() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a, err := w.step1(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		if err := w.commit(a); err != nil {
+			return err
+		}
+		cursor = a.Cursor
+	}
+	c.counters[u.Registry].UnitsDone.Add(1)
+	return nil
+}
+
+// skipCovered moves a unit's starting cursor past networks another unit
+// already recorded, committing the jump (or the unit's end) first.
+func (w *walker) skipCovered(ctx context.Context, cursor netip.Addr) (netip.Addr, error) {
+	start := cursor
+	for cursor.IsValid() {
+		r, ok, err := w.c.cfg.Store.Covering(ctx, w.unit.Run, cursor)
+		if err != nil || !ok {
+			if err != nil {
+				return cursor, err
+			}
+			break
+		}
+		w.c.counters[w.unit.Registry].Skipped.Add(1)
+		cursor = w.after(r.To)
+	}
+	if cursor == start {
+		return cursor, nil
+	}
+	return cursor, w.commit(ipatlas.Answer{Lease: w.lease, Query: start, Cursor: cursor})
+}
+
+// after is the cursor following a network that ends at end: invalid when
+// the unit is covered.
+func (w *walker) after(end netip.Addr) netip.Addr {
+	next := end.Next()
+	if !next.IsValid() || w.unit.Range.To.Less(next) {
+		return netip.Addr{}
+	}
+	return next
+}
+
+// step1 asks about cursor and turns the outcome into an answer to commit.
+func (w *walker) step1(ctx context.Context, cursor netip.Addr) (ipatlas.Answer, error) {
+	a := ipatlas.Answer{Lease: w.lease, Query: cursor}
+	got, qerr, err := w.c.ask(ctx, w.unit.Registry, cursor)
+	switch {
+	case err != nil:
+		return a, err
+	case qerr == nil && !got.Network.Range.Contains(cursor):
+		qerr = &rdap.QueryError{Kind: rdap.KindMalformed, URL: got.URL,
+			Err: fmt.Errorf("answer %s does not hold the query %s", got.Network.Range, cursor)}
+	case qerr == nil:
+		w.step = u128.U128{}
+		n := got.Network
+		a.Network, a.Cursor = &n, w.after(n.Range.To)
+		if w.c.cfg.KeepRaw {
+			a.Raw = got.Body
+		}
+		return a, nil
+	}
+	if qerr.Kind == rdap.KindNotFound && w.unit.Kind == ipatlas.UnitProbe {
+		return a, nil // unlisted space that is unregistered: one probe was enough
+	}
+	next := w.skip(cursor)
+	if qerr.Kind != rdap.KindNotFound {
+		a.Failure = &ipatlas.Failure{Registry: w.unit.Registry, Addr: cursor, SpanEnd: w.spanEnd(next),
+			Reason: qerr.Error(), Attempts: w.c.cfg.MaxAttempts, At: time.Now().UTC()}
+		w.c.counters[w.unit.Registry].Failures.Add(1)
+	}
+	a.Cursor = next
+	return a, nil
+}
+
+// skip moves past an address that gave no network: a /24 (or /48) first,
+// doubling while the misses last, so a hole costs a few probes, not one per
+// address.
+func (w *walker) skip(cursor netip.Addr) netip.Addr {
+	if w.step.IsZero() {
+		w.step = u128.Pow2(8)
+		if !cursor.Is4() {
+			w.step = u128.Pow2(80)
+		}
+	} else if w.step.Hi>>63 == 0 {
+		w.step = w.step.Add(w.step)
+	}
+	c := u128.FromAddr(cursor)
+	next := c.Add(w.step)
+	last := u128.FromAddr(w.unit.Range.To)
+	if next.Less(c) || last.Less(next) {
+		return netip.Addr{}
+	}
+	return next.Addr(cursor.Is4())
+}
+
+// spanEnd is the last address a skip to next passes over.
+func (w *walker) spanEnd(next netip.Addr) netip.Addr {
+	if !next.IsValid() {
+		return w.unit.Range.To
+	}
+	return next.Prev()
+}
+
+// commit hands the answer to the committer, renewing the lease when due.
+func (w *walker) commit(a ipatlas.Answer) error {
+	if err := w.c.commits.commit(a); err != nil {
+		return err
+	}
+	if time.Since(w.renewed) > w.c.cfg.LeaseTTL/3 {
+		l, err := w.c.cfg.Store.Renew(context.Background(), w.lease, w.c.cfg.LeaseTTL)
+		if err != nil {
+			return err
+		}
+		w.lease, w.renewed = l, time.Now()
+	}
+	return nil
+}
+
+// ask queries a registry about a, pacing with its limiter, slowing down on
+// 429s and retrying what may succeed on a second try. It returns the answer,
+// or the query error that ended the tries, or err when ctx was cancelled.
+func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (rdap.Answer, *rdap.QueryError, error) {
+	lim, cnt := c.limiters[reg], c.counters[reg]
+	attempts, throttles := 0, 0
+	for {
+		waited, err := lim.Wait(ctx)
+		cnt.WaitNanos.Add(int64(waited))
+		if err != nil {
+			return rdap.Answer{}, nil, err
+		}
+		got, err := c.cfg.Client.QueryIP(ctx, reg, a)
+		cnt.Queries.Add(1 + int64(got.Redirects))
+		cnt.Redirects.Add(int64(got.Redirects))
+		if ctx.Err() != nil {
+			return rdap.Answer{}, nil, ctx.Err()
+		}
+		if err == nil {
+			lim.Succeeded()
+			cnt.Answers.Add(1)
+			return got, nil, nil
+		}
+		var qe *rdap.QueryError
+		if !errors.As(err, &qe) {
+			qe = &rdap.QueryError{Kind: rdap.KindTransport, Err: err}
+		}
+		switch {
+		case qe.Kind == rdap.KindNotFound:
+			lim.Succeeded()
+			cnt.NotFound.Add(1)
+			return got, qe, nil
+		case qe.Kind == rdap.KindRateLimited:
+			cnt.Throttled.Add(1)
+			lim.Throttled(qe.RetryAfter)
+			if throttles++; throttles >= c.cfg.MaxThrottles {
+				return got, qe, nil
+			}
+		case !qe.Kind.Retryable():
+			return got, qe, nil
+		default:
+			if attempts++; attempts >= c.cfg.MaxAttempts {
+				return got, qe, nil
+			}
+			cnt.Retries.Add(1)
+			if err := sleepCtx(ctx, c.backoff(attempts)); err != nil {
+				return rdap.Answer{}, nil, err
+			}
+		}
+	}
+}
+
+// backoff is a capped exponential backoff with full jitter.
+func (c *Crawler) backoff(attempt int) time.Duration {
+	d := c.cfg.RetryBase << min(attempt-1, 20)
+	if d > c.cfg.RetryCap || d <= 0 {
+		d = c.cfg.RetryCap
+	}
+	return time.Duration(rand.Int64N(int64(d)) + 1)
+}

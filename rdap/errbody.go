@@ -1,0 +1,50 @@
+package rdap
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// ErrorBody is an RFC 9083 §6 error response.
+type ErrorBody struct {
+	ErrorCode   int
+	Title       string
+	Description []string
+	Notices     []ipatlas.Remark
+}
+
+// ParseErrorBody reads an error response; false when body is not one.
+func ParseErrorBody(body []byte) (ErrorBody, bool) {
+	var w struct {
+		ErrorCode   *int         `json:"errorCode"`
+		Title       string       `json:"title"`
+		Description []string     `json:"description"`
+		Notices     []wireRemark `json:"notices"`
+	}
+	if json.Unmarshal(body, &w) != nil || w.ErrorCode == nil {
+		return ErrorBody{}, false
+	}
+	return ErrorBody{ErrorCode: *w.ErrorCode, Title: w.Title, Description: w.Description, Notices: remarks(w.Notices)}, true
+}
+
+// IsRateLimitNotice reports whether a body carries LACNIC's "Rate Limit
+// Notice", which LACNIC sends instead of (or with) a 429.
+func IsRateLimitNotice(body []byte) bool {
+	if !strings.Contains(strings.ToLower(string(body)), "rate limit notice") {
+		return false
+	}
+	var w struct {
+		Notices []wireRemark `json:"notices"`
+	}
+	if json.Unmarshal(body, &w) != nil {
+		return false
+	}
+	for _, n := range w.Notices {
+		if strings.EqualFold(strings.TrimSpace(n.Title), "Rate Limit Notice") {
+			return true
+		}
+	}
+	return false
+}
