@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -54,6 +55,12 @@ func BenchmarkCrawlAgainstRateBound(b *testing.B) {
 	rates := map[ipatlas.Registry]float64{}
 	for _, r := range ipatlas.Registries() {
 		sc.Limits[r], rates[r] = regsim.Limit{Rate: rate, Burst: 5}, rate
+	}
+	if os.Getenv("BENCH_FAULTS") != "" {
+		sc.Faults = map[ipatlas.Registry]regsim.Faults{}
+		for _, r := range ipatlas.Registries() {
+			sc.Faults[r] = regsim.Faults{ServerError: 0.01, Reset: 0.005, Truncate: 0.005, Malformed: 0.002}
+		}
 	}
 	for b.Loop() {
 		e := newEnv(b, w, sc)

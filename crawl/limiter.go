@@ -135,13 +135,18 @@ func (l *Limiter) sentRate() float64 {
 func (l *Limiter) Throttled(retryAfter time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	switch {
-	case l.current > 0:
-		l.current = max(l.current/2, l.ceiling/64)
-	default: // unlimited until now: fall back from what was actually sent
-		l.current = max(l.sentRate()/2, 1)
+	// Only the first 429 of an episode lowers the rate: the ones that follow
+	// (answers in flight, or a block that outlasts a pause) lengthen the
+	// pause instead, so one LACNIC block does not drive the rate to the floor.
+	if now := l.now(); now.Sub(l.lastThrottle) > 2*max(l.backoff, minPause) {
+		switch {
+		case l.current > 0:
+			l.current = max(l.current/2, l.ceiling/64)
+		default: // unlimited until now: fall back from what was actually sent
+			l.current = max(l.sentRate()/2, 1)
+		}
+		l.lim.SetLimit(limitOf(l.current))
 	}
-	l.lim.SetLimit(limitOf(l.current))
 	l.lastThrottle = l.now()
 	pause := retryAfter
 	if pause <= 0 {

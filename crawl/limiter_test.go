@@ -28,14 +28,18 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	if pause := l.Throttled(3 * time.Second); pause != 3*time.Second || l.Rate() != 4 {
 		t.Fatalf("after a 429 with Retry-After 3: pause %v, rate %v; want 3s and 4/s", pause, l.Rate())
 	}
-	if pause := l.Throttled(0); pause != time.Second || l.Rate() != 2 {
-		t.Fatalf("after a 429 without Retry-After: pause %v, rate %v; want 1s and 2/s", pause, l.Rate())
+	if pause := l.Throttled(0); pause != time.Second || l.Rate() != 4 {
+		t.Fatalf("a second 429 in the same episode: pause %v, rate %v; want 1s and the rate kept at 4/s", pause, l.Rate())
 	}
-	if pause := l.Throttled(0); pause != 2*time.Second {
-		t.Fatalf("backoff does not double: %v", pause)
+	if pause := l.Throttled(0); pause != 2*time.Second || l.Rate() != 4 {
+		t.Fatalf("backoff does not double, or the rate fell again: %v, %v", pause, l.Rate())
+	}
+	c.Add(time.Minute) // a new episode
+	if l.Throttled(0); l.Rate() != 2 {
+		t.Fatalf("a 429 after a quiet minute: rate %v, want 2/s", l.Rate())
 	}
 	l.Succeeded()
-	if l.Rate() != 1 {
+	if l.Rate() != 2 {
 		t.Fatalf("rate rose without a quiet period: %v", l.Rate())
 	}
 	for range 40 {
