@@ -2,6 +2,7 @@ package rdap
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/ipatlas/ipatlas"
@@ -18,15 +19,20 @@ type ErrorBody struct {
 // ParseErrorBody reads an error response; false when body is not one.
 func ParseErrorBody(body []byte) (ErrorBody, bool) {
 	var w struct {
-		ErrorCode   *int         `json:"errorCode"`
-		Title       string       `json:"title"`
-		Description []string     `json:"description"`
-		Notices     []wireRemark `json:"notices"`
+		ErrorCode   json.RawMessage `json:"errorCode"`
+		Title       string          `json:"title"`
+		Description []string        `json:"description"`
+		Notices     []wireRemark    `json:"notices"`
 	}
-	if json.Unmarshal(body, &w) != nil || w.ErrorCode == nil {
+	if json.Unmarshal(body, &w) != nil || len(w.ErrorCode) == 0 {
 		return ErrorBody{}, false
 	}
-	return ErrorBody{ErrorCode: *w.ErrorCode, Title: w.Title, Description: w.Description, Notices: remarks(w.Notices)}, true
+	// APNIC writes the code as a string ("400"); RFC 9083 §6 says a number.
+	code, err := strconv.Atoi(strings.Trim(string(w.ErrorCode), `"`))
+	if err != nil {
+		return ErrorBody{}, false
+	}
+	return ErrorBody{ErrorCode: code, Title: w.Title, Description: w.Description, Notices: remarks(w.Notices)}, true
 }
 
 // IsRateLimitNotice reports whether a body carries LACNIC's "Rate Limit

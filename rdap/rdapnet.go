@@ -135,11 +135,11 @@ func parseRange(start, end string) (ipatlas.Range, error) {
 	if end == "" {
 		return ipatlas.Range{}, perr("endAddress", "missing")
 	}
-	a, err := netip.ParseAddr(start)
+	a, err := parseAddr(start)
 	if err != nil {
 		return ipatlas.Range{}, &ParseError{Field: "startAddress", Msg: fmt.Sprintf("%q is not an address", start), Err: err}
 	}
-	b, err := netip.ParseAddr(end)
+	b, err := parseAddr(end)
 	if err != nil {
 		return ipatlas.Range{}, &ParseError{Field: "endAddress", Msg: fmt.Sprintf("%q is not an address", end), Err: err}
 	}
@@ -148,6 +148,37 @@ func parseRange(start, end string) (ipatlas.Range, error) {
 		return r, &ParseError{Field: "endAddress", Msg: "not a range with startAddress", Err: err}
 	}
 	return r, nil
+}
+
+// parseAddr reads an address as registries really write it: RIPE NCC once
+// wrote "62.239.237.0/32" and "2a00:2381:ffff::/128" (a host prefix), ARIN
+// "074.125.000.000" (zero-padded decimal octets, not octal).
+func parseAddr(s string) (netip.Addr, error) {
+	s = strings.TrimSpace(s)
+	if addr, bits, ok := strings.Cut(s, "/"); ok {
+		a, err := netip.ParseAddr(addr)
+		if err != nil || bits != fmt.Sprint(a.BitLen()) {
+			return netip.Addr{}, fmt.Errorf("only a host prefix (/32 or /128) may follow the address")
+		}
+		return a, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err == nil || strings.Contains(s, ":") {
+		return a, err
+	}
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		if t := strings.TrimLeft(p, "0"); t != p {
+			parts[i] = t
+			if t == "" {
+				parts[i] = "0"
+			}
+		}
+	}
+	if b, err2 := netip.ParseAddr(strings.Join(parts, ".")); err2 == nil {
+		return b, nil
+	}
+	return a, err
 }
 
 func remarks(ws []wireRemark) []ipatlas.Remark {
