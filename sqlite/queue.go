@@ -160,7 +160,7 @@ func encodeAnswers(answers []ipatlas.Answer) ([]encoded, error) {
 // statements are Commit's statements, prepared once on the write
 // connection: preparing them per transaction cost more than the writes.
 type statements struct {
-	token, network, answer, cursor, failure *sql.Stmt
+	network, answer, cursor, failure *sql.Stmt
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -173,17 +173,17 @@ func (s *Store) prepare(ctx context.Context) error {
 		st, err = s.write.PrepareContext(ctx, q)
 		return st
 	}
-	s.stmts.token = prep(`SELECT run, lease_token FROM units WHERE id = ?`)
 	s.stmts.network = prep(`INSERT INTO networks (run, registry, family, first, last, handle, name, type, country, parent_handle, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`)
 	s.stmts.answer = prep(`INSERT OR REPLACE INTO answers (network, body) VALUES (?, ?)`)
-	s.stmts.cursor = prep(`UPDATE units SET cursor = ?, state = CASE WHEN ? IS NULL THEN 'done' ELSE state END WHERE id = ?`)
+	s.stmts.cursor = prep(`UPDATE units SET cursor = ?, state = CASE WHEN ? IS NULL THEN 'done' ELSE state END
+		WHERE id = ? AND lease_token = ? RETURNING run`)
 	s.stmts.failure = prep(`INSERT INTO failures (run, registry, family, addr, span_end, reason, attempts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	return err
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.token, st.network, st.answer, st.cursor, st.failure} {
+	for _, s := range []*sql.Stmt{st.network, st.answer, st.cursor, st.failure} {
 		if s != nil {
 			s.Close()
 		}
@@ -192,18 +192,23 @@ func (st *statements) close() {
 
 // in binds the statements to a transaction.
 func (st *statements) in(ctx context.Context, tx *sql.Tx) *statements {
-	return &statements{token: tx.StmtContext(ctx, st.token), network: tx.StmtContext(ctx, st.network),
+	return &statements{network: tx.StmtContext(ctx, st.network),
 		answer: tx.StmtContext(ctx, st.answer), cursor: tx.StmtContext(ctx, st.cursor), failure: tx.StmtContext(ctx, st.failure)}
 }
 
-// apply writes one answer, reporting false when its lease is stale.
+// apply writes one answer, reporting false when its lease is stale. The
+// cursor moves first, fenced by the lease token: one statement both checks
+// the lease and records progress, and nothing else is written when the
+// lease is stale.
 func (c *statements) apply(ctx context.Context, a ipatlas.Answer, enc encoded) (bool, error) {
-	var run, token int64
-	if err := c.token.QueryRowContext(ctx, a.Lease.Unit).Scan(&run, &token); err != nil {
-		return false, fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
-	}
-	if token != a.Lease.Token {
+	cursor := addrBytes(a.Cursor)
+	var run int64
+	err := c.cursor.QueryRowContext(ctx, cursor, cursor, a.Lease.Unit, a.Lease.Token).Scan(&run)
+	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
 	}
 	if a.Network != nil {
 		if err := c.putNetwork(ctx, run, a.Network, enc); err != nil {
@@ -216,9 +221,7 @@ func (c *statements) apply(ctx context.Context, a ipatlas.Answer, enc encoded) (
 			return false, err
 		}
 	}
-	cursor := addrBytes(a.Cursor)
-	_, err := c.cursor.ExecContext(ctx, cursor, cursor, a.Lease.Unit)
-	return true, err
+	return true, nil
 }
 
 func (c *statements) putNetwork(ctx context.Context, run int64, n *ipatlas.Network, enc encoded) error {
