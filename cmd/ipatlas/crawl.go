@@ -139,6 +139,14 @@ func (f *crawlFlags) options() (crawlOptions, error) {
 	if f.concurrency < 1 || f.concurrency > 256 {
 		return o, usageErr("--concurrency %d: want 1 to 256", f.concurrency)
 	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return o, usageErr("--log-format %q: want text or json", f.logFormat)
+	}
+	switch f.progress {
+	case "auto", "bars", "log", "none":
+	default:
+		return o, usageErr("--progress %q: want auto, bars, log or none", f.progress)
+	}
 	o.rates = crawl.DefaultRates()
 	err = eachRegistrySpec("--rate", f.rates, func(r ipatlas.Registry, spec string) error {
 		v, err := crawl.ParseRate(spec)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,11 +178,77 @@ func TestSimLoadsDelegatedFiles(t *testing.T) {
 	}
 }
 
-func TestDemoMatchesTheTruth(t *testing.T) {
+func TestDemoMatchesTheTruthThenStatusAndExport(t *testing.T) {
 	t.Parallel()
-	code, out, errOut := runCmd(t, "demo", "--blocks", "13.64.0.0/16,62.0.0.0/16,200.57.0.0/16,1.2.0.0/16,41.10.0.0/16",
-		"--progress", "none")
+	db := filepath.Join(t.TempDir(), "demo.db")
+	code, out, errOut := runCmd(t, "demo", "--blocks", "13.64.0.0/16,62.0.0.0/16,200.57.0.0/16,1.2.0.0/16,41.10.0.0/16,2001:600::/23",
+		"--ipv6-per-block", "20", "--progress", "none", "--db", db)
 	if code != 0 || !strings.Contains(out, "networks match the ground truth") || !strings.Contains(out, "per network") {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "status", "--db", db)
+	if code != 0 || !strings.Contains(out, "complete") || !strings.Contains(out, "ripencc") {
+		t.Errorf("status: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, "crawl", "--db", db, "--progress", "none"); code != 0 {
+		t.Errorf("crawl on a complete database: exit %d %s", code, out)
+	}
+	code, out, errOut = runCmd(t, "export", "--db", db, "--format", "jsonl")
+	if code != 0 {
+		t.Fatalf("export: exit %d %s", code, errOut)
+	}
+	checkExport(t, out)
+}
+
+// checkExport checks Whip's layout: begin, end, datetime on every line,
+// sorted, IPv4 before IPv6.
+func checkExport(t *testing.T, out string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var prev netip.Addr
+	seen6 := false
+	for i, l := range lines {
+		var rec struct{ Begin, End, Datetime, Registry, Handle string }
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Datetime == "" || rec.Registry == "" || rec.Handle == "" {
+			t.Fatalf("line %d: %v: %s", i+1, err, l)
+		}
+		a := netip.MustParseAddr(rec.Begin)
+		if a.Is4() && seen6 {
+			t.Fatalf("line %d: IPv4 after IPv6", i+1)
+		}
+		seen6 = seen6 || !a.Is4()
+		if prev.IsValid() && prev.Is4() == a.Is4() && a.Less(prev) {
+			t.Fatalf("line %d: %s after %s: not sorted", i+1, a, prev)
+		}
+		prev = a
+	}
+	if len(lines) < 100 || !seen6 {
+		t.Errorf("export has %d lines (IPv6: %v)", len(lines), seen6)
+	}
+}
+
+func TestCrawlAndExportRejectBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"crawl", "--db", filepath.Join(dir, "a.db"), "--within", "13.0.0.0/33"}, 2, `"13.0.0.0/33" is not a prefix`},
+		{[]string{"crawl", "--db", filepath.Join(dir, "a.db"), "--registries", "arin,moon"}, 2, `unknown registry "moon"`},
+		{[]string{"crawl", "--db", filepath.Join(dir, "a.db"), "--rate", "arin=fast"}, 2, `rate "fast"`},
+		{[]string{"crawl", "--db", filepath.Join(dir, "a.db"), "--concurrency", "0"}, 2, "--concurrency 0"},
+		{[]string{"crawl", "--db", filepath.Join(dir, "a.db"), "--log-format", "xml"}, 2, `--log-format "xml"`},
+		{[]string{"crawl", "--db", filepath.Join(dir, "b.db"), "--delegated", "testdata/delegated/missing", "--progress", "none"}, 1, "testdata/delegated/missing"},
+		{[]string{"export", "--db", filepath.Join(dir, "none.db")}, 1, "none.db"},
+		{[]string{"export", "--db", filepath.Join(dir, "none.db"), "--format", "csv"}, 2, `--format "csv"`},
+		{[]string{"status", "--db", filepath.Join(dir, "none.db")}, 1, "none.db"},
+	}
+	for _, c := range cases {
+		code, _, errOut := runCmd(t, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming %q", c.args, code, errOut, c.code, c.want)
+		}
 	}
 }

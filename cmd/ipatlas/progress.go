@@ -59,9 +59,8 @@ func progressBars(e *env, base []ipatlas.Progress, cr *crawl.Crawler) func() {
 		reg := r
 		bars[r] = p.AddBar(int64(t[0]),
 			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-8s", r)), decor.CountersNoUnit("%d/%d units")),
-			mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Any(func(decor.Statistics) string {
-				return barStats(cr, reg, start)
-			})))
+			mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO),
+				decor.Any(func(decor.Statistics) string { return barStats(cr, reg, start) })))
 		bars[r].SetCurrent(int64(t[1]))
 	}
 	var wg sync.WaitGroup
