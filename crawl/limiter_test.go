@@ -2,28 +2,16 @@ package crawl_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/internal/fakeclock"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Unix(1e9, 0)}
+	c := fakeclock.New(time.Unix(1e9, 0))
 	l := crawl.NewLimiter(8, c.Now)
 	if pause := l.Throttled(3 * time.Second); pause != 3*time.Second || l.Rate() != 4 {
 		t.Fatalf("after a 429 with Retry-After 3: pause %v, rate %v; want 3s and 4/s", pause, l.Rate())
@@ -34,7 +22,7 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	if pause := l.Throttled(0); pause != 2*time.Second || l.Rate() != 4 {
 		t.Fatalf("backoff does not double, or the rate fell again: %v, %v", pause, l.Rate())
 	}
-	c.Add(time.Minute) // a new episode
+	c.Advance(time.Minute) // a new episode
 	if l.Throttled(0); l.Rate() != 2 {
 		t.Fatalf("a 429 after a quiet minute: rate %v, want 2/s", l.Rate())
 	}
@@ -43,7 +31,7 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 		t.Fatalf("rate rose without a quiet period: %v", l.Rate())
 	}
 	for range 40 {
-		c.Add(2 * time.Second)
+		c.Advance(2 * time.Second)
 		l.Succeeded()
 	}
 	if l.Rate() != 8 {

@@ -9,28 +9,14 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/iana"
+	"github.com/ipatlas/ipatlas/internal/fakeclock"
 	"github.com/ipatlas/ipatlas/regsim"
 )
-
-// fakeClock is a clock tests move by hand, so limits are tested without
-// sleeping.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // startServer serves w with cfg and closes it when the test ends.
 func startServer(tb testing.TB, w *regsim.World, cfg regsim.ServerConfig) *regsim.Server {
@@ -268,7 +254,7 @@ func TestEntitiesAndHelp(t *testing.T) {
 func TestLACNICRateLimitNoticeThenBlock(t *testing.T) {
 	t.Parallel()
 	w := smallWorld(t, 1)
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := startServer(t, w, regsim.ServerConfig{Now: clock.Now, Limits: regsim.RealLimits()})
 	url := s.URL(ipatlas.LACNIC) + "ip/" + w.Range(pick(t, w, held(w, ipatlas.LACNIC, true, true))).From.String()
 	for i := range 10 {
@@ -305,7 +291,7 @@ func TestLACNICRateLimitNoticeThenBlock(t *testing.T) {
 func TestRateLimitShapes(t *testing.T) {
 	t.Parallel()
 	w := smallWorld(t, 1)
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	one := regsim.Limit{Rate: 1, Burst: 1}
 	withRetry := regsim.Limit{Rate: 0.5, Burst: 1, RetryAfter: true}
 	s := startServer(t, w, regsim.ServerConfig{Now: clock.Now, Limits: map[ipatlas.Registry]regsim.Limit{
