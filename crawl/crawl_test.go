@@ -154,7 +154,15 @@ func TestCrawlSurvivesFaultsAndStorms(t *testing.T) {
 		sc.Faults[r] = faults
 	}
 	sc.Limits[ipatlas.APNIC] = regsim.Limit{Rate: 50, Burst: 1, RetryAfter: true} // 429 storms: the crawler runs unlimited
-	e := newEnv(t, testWorld(t, 2), sc)
+	// A storm costs a few 429s while the limiter learns the rate; a world of
+	// a few thousand networks shows what it costs per network.
+	w, err := regsim.New(regsim.Config{Seed: 2, TransferShare: 0.05,
+		IPv4: prefixes("13.64.0.0/12", "41.0.0.0/13", "1.0.0.0/13", "200.0.0.0/13", "62.0.0.0/12"),
+		IPv6: prefixes("2001:600::/23", "2001:1200::/23"), IPv6PerBlock: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, w, sc)
 	cr := e.crawler(t, crawl.Config{Concurrency: 4, MaxAttempts: 8})
 	if complete, err := cr.Run(context.Background(), e.run.ID); err != nil || !complete {
 		t.Fatalf("Run = %v, %v", complete, err)

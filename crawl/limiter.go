@@ -132,30 +132,29 @@ func (l *Limiter) sentRate() float64 {
 
 // Throttled records a 429 or a rate-limit notice: the rate halves and the
 // registry pauses for retryAfter, or a doubling backoff when none was given.
+// A 429 that arrives while the registry is already paused answers a request
+// sent before the pause: it changes nothing.
 func (l *Limiter) Throttled(retryAfter time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	// Only the first 429 of an episode lowers the rate: the ones that follow
-	// (answers in flight, or a block that outlasts a pause) lengthen the
-	// pause instead, so one LACNIC block does not drive the rate to the floor.
-	if now := l.now(); now.Sub(l.lastThrottle) > 2*max(l.backoff, minPause) {
-		switch {
-		case l.current > 0:
-			l.current = max(l.current/2, l.ceiling/64)
-		default: // unlimited until now: fall back from what was actually sent
-			l.current = max(l.sentRate()/2, 1)
-		}
-		l.lim.SetLimit(limitOf(l.current))
+	now := l.now()
+	if now.Before(l.pausedUntil) {
+		return l.pausedUntil.Sub(now)
 	}
-	l.lastThrottle = l.now()
+	switch {
+	case l.current > 0:
+		l.current = max(l.current/2, l.ceiling/64)
+	default: // unlimited until now: fall back from what was actually sent
+		l.current = max(l.sentRate()/2, 1)
+	}
+	l.lim.SetLimit(limitOf(l.current))
+	l.lastThrottle = now
 	pause := retryAfter
 	if pause <= 0 {
 		l.backoff = min(max(l.backoff*2, minPause), maxPause)
 		pause = l.backoff
 	}
-	if until := l.now().Add(pause); until.After(l.pausedUntil) {
-		l.pausedUntil = until
-	}
+	l.pausedUntil = now.Add(pause)
 	return pause
 }
 

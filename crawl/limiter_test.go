@@ -16,18 +16,20 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	if pause := l.Throttled(3 * time.Second); pause != 3*time.Second || l.Rate() != 4 {
 		t.Fatalf("after a 429 with Retry-After 3: pause %v, rate %v; want 3s and 4/s", pause, l.Rate())
 	}
-	if pause := l.Throttled(0); pause != time.Second || l.Rate() != 4 {
-		t.Fatalf("a second 429 in the same episode: pause %v, rate %v; want 1s and the rate kept at 4/s", pause, l.Rate())
-	}
+	c.Advance(time.Second)
 	if pause := l.Throttled(0); pause != 2*time.Second || l.Rate() != 4 {
-		t.Fatalf("backoff does not double, or the rate fell again: %v, %v", pause, l.Rate())
+		t.Fatalf("a 429 during the pause (sent before it): pause %v, rate %v; want the rest of the pause and 4/s", pause, l.Rate())
 	}
-	c.Advance(time.Minute) // a new episode
-	if l.Throttled(0); l.Rate() != 2 {
-		t.Fatalf("a 429 after a quiet minute: rate %v, want 2/s", l.Rate())
+	c.Advance(2 * time.Second)
+	if pause := l.Throttled(0); pause != time.Second || l.Rate() != 2 {
+		t.Fatalf("a 429 after the pause: pause %v, rate %v; want 1s and 2/s", pause, l.Rate())
+	}
+	c.Advance(time.Second)
+	if pause := l.Throttled(0); pause != 2*time.Second || l.Rate() != 1 {
+		t.Fatalf("backoff does not double, or the rate does not fall: %v, %v", pause, l.Rate())
 	}
 	l.Succeeded()
-	if l.Rate() != 2 {
+	if l.Rate() != 1 {
 		t.Fatalf("rate rose without a quiet period: %v", l.Rate())
 	}
 	for range 40 {

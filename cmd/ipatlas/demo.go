@@ -63,9 +63,9 @@ against the simulator's ground truth, and print a summary.`)
 func demoLimits() map[ipatlas.Registry]regsim.Limit {
 	out := map[ipatlas.Registry]regsim.Limit{}
 	for _, r := range ipatlas.Registries() {
-		out[r] = regsim.Limit{Rate: demoRate, Burst: 20, RetryAfter: r != ipatlas.ARIN}
+		out[r] = regsim.Limit{Rate: demoRate, Burst: 50, RetryAfter: r != ipatlas.ARIN}
 	}
-	out[ipatlas.LACNIC] = regsim.Limit{Rate: demoRate, Burst: 20, BlockFor: 10 * time.Second}
+	out[ipatlas.LACNIC] = regsim.Limit{Rate: demoRate, Burst: 50, BlockFor: 10 * time.Second}
 	return out
 }
 
