@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
@@ -48,6 +50,7 @@ against the simulator's ground truth, and print a summary.`)
 	defer cleanup()
 	fmt.Fprintf(e.stdout, "simulator: %d networks; crawling them over RDAP into %s\n", w.Len(), path)
 	cf := demoCrawlFlags(srv, path, *progress)
+	cf.within = worldBlocks(w)
 	res, err := cf.crawl(ctx, e)
 	if err != nil {
 		return err
@@ -97,6 +100,16 @@ func demoCrawlFlags(srv *regsim.Server, db, progress string) *crawlFlags {
 		cf.rates = append(cf.rates, fmt.Sprintf("%s=%d/s", r, demoRate))
 	}
 	return cf
+}
+
+// worldBlocks are the blocks the simulated world covers: the demo crawls
+// them, as a crawl of the real registries covers what their files list.
+func worldBlocks(w *regsim.World) string {
+	var parts []string
+	for _, p := range append(append([]netip.Prefix(nil), w.Config().IPv4...), w.Config().IPv6...) {
+		parts = append(parts, p.String())
+	}
+	return strings.Join(parts, ",")
 }
 
 // demoReport checks the database against the truth and prints the summary.

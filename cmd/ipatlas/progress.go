@@ -78,6 +78,11 @@ func progressBars(e *env, base []ipatlas.Progress, cr *crawl.Crawler) func() {
 			}
 			select {
 			case <-done:
+				for _, c := range cr.Counters() { // the final count, so finished bars read 100%
+					if b := bars[c.Registry]; b != nil {
+						b.SetCurrent(int64(totals[c.Registry][1]) + c.Done)
+					}
+				}
 				return
 			case <-tick.C:
 			}
