@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ import (
 // can run it as a separate process and kill it.
 func TestMain(m *testing.M) {
 	if os.Getenv("IPATLAS_TEST_AS_CLI") == "1" {
-		os.Exit(run(context.Background(), &env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}, os.Args[1:]))
+		os.Exit(runMain())
 	}
 	os.Exit(m.Run())
 }
@@ -121,4 +122,52 @@ func checkCrawled(t *testing.T, w *regsim.World, db string) {
 	if report := w.Check(got); !report.OK() {
 		t.Fatal(report)
 	}
+}
+
+// TestCrawlStopsCleanlyOnInterrupt sends SIGINT mid-crawl: the crawl
+// commits what it has, says how to resume, exits 0, and the next run
+// finishes with exactly the truth.
+func TestCrawlStopsCleanlyOnInterrupt(t *testing.T) {
+	t.Parallel()
+	w, err := regsim.New(regsim.Config{Seed: 4, IPv4: []netipPrefix{mustPrefix("62.0.0.0/11"), mustPrefix("13.0.0.0/11")},
+		IPv6: []netipPrefix{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lat := map[ipatlas.Registry]regsim.Faults{}
+	for _, r := range ipatlas.Registries() {
+		lat[r] = regsim.Faults{Latency: 20 * time.Millisecond}
+	}
+	srv, err := regsim.NewServer(w, regsim.ServerConfig{Faults: lat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "int.db")
+	args := []string{"crawl", "--db", db, "--bootstrap", srv.BootstrapURL(), "--rate", "all=unlimited", "--progress", "none",
+		"--within", "62.0.0.0/11,13.0.0.0/11"}
+	for _, r := range ipatlas.Registries() {
+		args = append(args, "--delegated", srv.DelegatedURL(r))
+	}
+	cmd := cliCommand(args...)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("interrupted crawl: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Run the same command to resume") {
+		t.Fatalf("no resume hint after Ctrl-C:\n%s", stderr.String())
+	}
+	if out, err := cliCommand(args...).CombinedOutput(); err != nil || !strings.Contains(string(out), "resuming run 1") {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	checkCrawled(t, w, db)
 }

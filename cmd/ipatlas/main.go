@@ -39,10 +39,14 @@ func commands() []command {
 	}
 }
 
-func main() {
+func main() { os.Exit(runMain()) }
+
+// runMain runs the command line with the process's streams; Ctrl-C and
+// SIGTERM cancel the command's context so it can stop cleanly.
+func runMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}, os.Args[1:]))
+	return run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}, os.Args[1:])
 }
 
 // run dispatches to a subcommand and turns its error into an exit code:
