@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,5 +215,50 @@ func TestCrawlKeepsToTheLimits(t *testing.T) {
 			t.Errorf("%s: %d 429s, %d while blocked, %d in the busiest second (limit %v/s, burst %d)",
 				reg, c.RateLimited, c.WhileBlocked, c.MaxPerSecond, limit.Rate, limit.Burst)
 		}
+	}
+}
+
+// TestFailuresAreRecordedThenRetried: a registry that always fails gets its
+// addresses recorded as failed, with the reason and the tries, and the walk
+// moves on; once it answers again, retrying the failures completes the truth.
+func TestFailuresAreRecordedThenRetried(t *testing.T) {
+	t.Parallel()
+	w := testWorld(t, 7)
+	broken := regsim.ServerConfig{Faults: map[ipatlas.Registry]regsim.Faults{ipatlas.AFRINIC: {ServerError: 1}}}
+	e := newEnv(t, w, broken)
+	cr := e.crawler(t, crawl.Config{Concurrency: 2, MaxAttempts: 3})
+	if complete, err := cr.Run(context.Background(), e.run.ID); err != nil || !complete {
+		t.Fatalf("Run = %v, %v", complete, err)
+	}
+	fs, err := e.store.Failures(context.Background(), e.run.ID)
+	if err != nil || len(fs) == 0 {
+		t.Fatalf("failures %v, %v: want AFRINIC's addresses", fs, err)
+	}
+	for _, f := range fs {
+		if f.Registry != ipatlas.AFRINIC || f.Attempts != 3 || !strings.Contains(f.Reason, "server error") || f.SpanEnd.Less(f.Addr) {
+			t.Fatalf("failure %+v: want AFRINIC, 3 attempts, the reason, a span", f)
+		}
+	}
+	if report, _ := e.check(t); report.OK() || len(report.Missing) == 0 {
+		t.Fatalf("the broken registry's networks were recorded: %s", report)
+	}
+	// The registry recovers: serve the same world without faults and retry.
+	healed, err := regsim.NewServer(w, regsim.ServerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := healed.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer healed.Close()
+	if n, err := e.store.RetryFailures(context.Background(), e.run.ID); err != nil || n != len(fs) {
+		t.Fatalf("RetryFailures = %d, %v", n, err)
+	}
+	e.srv = healed
+	if complete, err := e.crawler(t, crawl.Config{}).Run(context.Background(), e.run.ID); err != nil || !complete {
+		t.Fatalf("retry Run = %v, %v", complete, err)
+	}
+	if report, _ := e.check(t); !report.OK() {
+		t.Fatal(report)
 	}
 }

@@ -82,7 +82,7 @@ func (w *walker) after(end netip.Addr) netip.Addr {
 // step1 asks about cursor and turns the outcome into an answer to commit.
 func (w *walker) step1(ctx context.Context, cursor netip.Addr) (ipatlas.Answer, error) {
 	a := ipatlas.Answer{Lease: w.lease, Query: cursor}
-	got, qerr, err := w.c.ask(ctx, w.unit.Registry, cursor)
+	got, qerr, tries, err := w.c.ask(ctx, w.unit.Registry, cursor)
 	switch {
 	case err != nil:
 		return a, err
@@ -104,7 +104,7 @@ func (w *walker) step1(ctx context.Context, cursor netip.Addr) (ipatlas.Answer, 
 	next := w.skip(cursor)
 	if qerr.Kind != rdap.KindNotFound {
 		a.Failure = &ipatlas.Failure{Registry: w.unit.Registry, Addr: cursor, SpanEnd: w.spanEnd(next),
-			Reason: qerr.Error(), Attempts: w.c.cfg.MaxAttempts, At: time.Now().UTC()}
+			Reason: qerr.Error(), Attempts: tries, At: time.Now().UTC()}
 		w.c.counters[w.unit.Registry].Failures.Add(1)
 	}
 	a.Cursor = next
@@ -157,26 +157,28 @@ func (w *walker) commit(a ipatlas.Answer) error {
 
 // ask queries a registry about a, pacing with its limiter, slowing down on
 // 429s and retrying what may succeed on a second try. It returns the answer,
-// or the query error that ended the tries, or err when ctx was cancelled.
-func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (rdap.Answer, *rdap.QueryError, error) {
+// or the query error that ended the tries, with the number of tries; err is
+// set only when ctx was cancelled.
+func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (rdap.Answer, *rdap.QueryError, int, error) {
 	lim, cnt := c.limiters[reg], c.counters[reg]
-	attempts, throttles := 0, 0
+	attempts, throttles, tries := 0, 0, 0
 	for {
 		waited, err := lim.Wait(ctx)
 		cnt.WaitNanos.Add(int64(waited))
 		if err != nil {
-			return rdap.Answer{}, nil, err
+			return rdap.Answer{}, nil, tries, err
 		}
+		tries++
 		got, err := c.cfg.Client.QueryIP(ctx, reg, a)
 		cnt.Queries.Add(1 + int64(got.Redirects))
 		cnt.Redirects.Add(int64(got.Redirects))
 		if ctx.Err() != nil {
-			return rdap.Answer{}, nil, ctx.Err()
+			return rdap.Answer{}, nil, tries, ctx.Err()
 		}
 		if err == nil {
 			lim.Succeeded()
 			cnt.Answers.Add(1)
-			return got, nil, nil
+			return got, nil, tries, nil
 		}
 		var qe *rdap.QueryError
 		if !errors.As(err, &qe) {
@@ -186,22 +188,22 @@ func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (
 		case qe.Kind == rdap.KindNotFound:
 			lim.Succeeded()
 			cnt.NotFound.Add(1)
-			return got, qe, nil
+			return got, qe, tries, nil
 		case qe.Kind == rdap.KindRateLimited:
 			cnt.Throttled.Add(1)
 			lim.Throttled(qe.RetryAfter)
 			if throttles++; throttles >= c.cfg.MaxThrottles {
-				return got, qe, nil
+				return got, qe, tries, nil
 			}
 		case !qe.Kind.Retryable():
-			return got, qe, nil
+			return got, qe, tries, nil
 		default:
 			if attempts++; attempts >= c.cfg.MaxAttempts {
-				return got, qe, nil
+				return got, qe, tries, nil
 			}
 			cnt.Retries.Add(1)
 			if err := sleepCtx(ctx, c.backoff(attempts)); err != nil {
-				return rdap.Answer{}, nil, err
+				return rdap.Answer{}, nil, tries, err
 			}
 		}
 	}

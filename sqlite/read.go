@@ -168,22 +168,26 @@ func (s *Store) Failures(ctx context.Context, run int64) ([]ipatlas.Failure, err
 	return out, rows.Err()
 }
 
-// RetryFailures turns each failure into a pending unit over the span the
-// walk skipped, and reopens the run.
+// RetryFailures turns the run's failures back into pending units and
+// reopens the run, returning how many failures it retries. Failures whose spans follow one another (a walk that kept
+// failing skips ahead span by span) become one unit, so the retry walks
+// them in order, as the first walk would have.
 func (s *Store) RetryFailures(ctx context.Context, run int64) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO units (run, registry, kind, family, first, last, cursor, state)
-			SELECT run, registry, 'delegated', family, addr, span_end, addr, 'pending' FROM failures
-			WHERE run = ? AND retried = 0`, run)
+		spans, err := failedSpans(ctx, tx, run)
+		if err != nil {
+			return err
+		}
+		if err := insertUnits(ctx, tx, run, spans); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE failures SET retried = 1 WHERE run = ? AND retried = 0`, run)
 		if err != nil {
 			return err
 		}
 		affected, _ := res.RowsAffected()
 		n = int(affected)
-		if _, err := tx.ExecContext(ctx, `UPDATE failures SET retried = 1 WHERE run = ? AND retried = 0`, run); err != nil {
-			return err
-		}
 		_, err = tx.ExecContext(ctx, `UPDATE runs SET finished = NULL WHERE id = ? AND ? > 0`, run, n)
 		return err
 	})
@@ -191,4 +195,29 @@ func (s *Store) RetryFailures(ctx context.Context, run int64) (int, error) {
 		return 0, fmt.Errorf("retry failures of run %d: %w", run, err)
 	}
 	return n, nil
+}
+
+// failedSpans reads the failures not yet retried, joining contiguous ones.
+func failedSpans(ctx context.Context, tx *sql.Tx, run int64) ([]ipatlas.Unit, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT registry, addr, span_end FROM failures
+		WHERE run = ? AND retried = 0 ORDER BY registry, family, addr`, run)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ipatlas.Unit
+	for rows.Next() {
+		var reg string
+		var addr, end []byte
+		if err := rows.Scan(&reg, &addr, &end); err != nil {
+			return nil, err
+		}
+		r := ipatlas.Range{From: bytesAddr(addr), To: bytesAddr(end)}
+		if n := len(out); n > 0 && string(out[n-1].Registry) == reg && out[n-1].Range.To.Next() == r.From {
+			out[n-1].Range.To = r.To
+			continue
+		}
+		out = append(out, ipatlas.Unit{Registry: ipatlas.Registry(reg), Kind: ipatlas.UnitDelegated, Range: r})
+	}
+	return out, rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,16 +17,17 @@ import (
 // Run runs every case against stores made by open.
 func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
 	cases := map[string]func(*testing.T, ipatlas.Store){
-		"RunsAndUnits":          testRunsAndUnits,
-		"LeaseIsExclusive":      testLeaseIsExclusive,
-		"LeaseManyInOrder":      testLeaseManyInOrder,
-		"CommitMovesTheCursor":  testCommitMovesTheCursor,
-		"StaleLeaseIsRefused":   testStaleLeaseIsRefused,
-		"NetworksAreDeduped":    testNetworksAreDeduped,
-		"CoveringFindsNested":   testCoveringFindsNested,
-		"NetworksInOrder":       testNetworksInOrder,
-		"FailuresAndRetry":      testFailuresAndRetry,
-		"ProgressCountsEachRIR": testProgress,
+		"RunsAndUnits":                     testRunsAndUnits,
+		"LeaseIsExclusive":                 testLeaseIsExclusive,
+		"LeaseManyInOrder":                 testLeaseManyInOrder,
+		"CommitMovesTheCursor":             testCommitMovesTheCursor,
+		"StaleLeaseIsRefused":              testStaleLeaseIsRefused,
+		"NetworksAreDeduped":               testNetworksAreDeduped,
+		"CoveringFindsNested":              testCoveringFindsNested,
+		"NetworksInOrder":                  testNetworksInOrder,
+		"FailuresAndRetry":                 testFailuresAndRetry,
+		"ProgressCountsEachRIR":            testProgress,
+		"ContiguousFailuresRetryAsOneUnit": testContiguousFailuresRetryAsOneUnit,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -267,6 +269,34 @@ func testFailuresAndRetry(t *testing.T, s ipatlas.Store) {
 	}
 	if fs, _ := s.Failures(ctx(), run.ID); len(fs) != 0 {
 		t.Errorf("failures still listed after retry: %+v", fs)
+	}
+}
+
+func testContiguousFailuresRetryAsOneUnit(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.AFRINIC, "41.0.0.0", "41.0.255.255"))
+	_, l := lease(t, s, run, "")
+	fail := func(a, b string) ipatlas.Answer {
+		f := &ipatlas.Failure{Registry: ipatlas.AFRINIC, Addr: netip.MustParseAddr(a), SpanEnd: netip.MustParseAddr(b),
+			Reason: "503", Attempts: 1, At: time.Now()}
+		return ipatlas.Answer{Lease: l, Query: f.Addr, Failure: f, Cursor: netip.MustParseAddr(b).Next()}
+	}
+	commit(t, s, fail("41.0.0.0", "41.0.0.255"), fail("41.0.1.0", "41.0.2.255"), fail("41.0.8.0", "41.0.8.255"))
+	if n, err := s.RetryFailures(ctx(), run.ID); err != nil || n != 3 {
+		t.Fatalf("RetryFailures = %d, %v; want the 3 failures", n, err)
+	}
+	var got []string
+	for {
+		us, _, err := s.Lease(ctx(), run.ID, "", "w", time.Minute, 10)
+		if err != nil || len(us) == 0 {
+			break
+		}
+		for _, u := range us {
+			got = append(got, u.Range.String())
+		}
+	}
+	want := "41.0.0.0 - 41.0.2.255;41.0.8.0 - 41.0.8.255"
+	if strings.Join(got, ";") != want {
+		t.Errorf("retry units %v, want %s", got, want)
 	}
 }
 
