@@ -4,23 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/ipatlas/ipatlas/delegated"
+	"github.com/ipatlas/ipatlas/internal/shareddata"
 )
 
 // sharedDir is the real registry files, kept outside the module.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "data", "delegated")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared data not present: %v", err)
-	}
-	return dir
-}
+func sharedDir(t testing.TB) string { return shareddata.Dir(t, "delegated") }
 
 // layoutQuirks describe the original bytes, not the data, so Write does not
 // reproduce them.

@@ -12,17 +12,11 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/shareddata"
 	"github.com/ipatlas/ipatlas/rdap"
 )
 
-func sharedData(tb testing.TB, sub string) string {
-	tb.Helper()
-	dir := filepath.Join("..", "..", "shared", "data", sub)
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("real registry answers not present (%v): these checks need ../shared/data", err)
-	}
-	return dir
-}
+func sharedData(tb testing.TB, sub string) string { return shareddata.Dir(tb, sub) }
 
 // rawAnswer is the part of an answer the test reads independently of the
 // parser, to derive what the parser must return.

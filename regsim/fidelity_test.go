@@ -9,18 +9,12 @@ import (
 	"testing"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/shareddata"
 	"github.com/ipatlas/ipatlas/regsim"
 )
 
 // sharedData is the directory of real registry samples, or a skip.
-func sharedData(tb testing.TB, sub string) string {
-	tb.Helper()
-	dir := filepath.Join("..", "..", "shared", "data", sub)
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("real registry samples not present (%v): fidelity checks need ../shared/data", err)
-	}
-	return dir
-}
+func sharedData(tb testing.TB, sub string) string { return shareddata.Dir(tb, sub) }
 
 // registryDirs maps our registry names to the sample directories.
 var registryDirs = map[ipatlas.Registry]string{
