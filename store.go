@@ -86,14 +86,28 @@ var ErrStaleLease = errors.New("stale lease")
 // ErrNotFound is returned when an asked-for object does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Progress counts a run's work, per registry.
+// Progress counts a run's work, per registry. Coverage is kept per IP
+// version: an IPv6 block's addresses would drown every IPv4 figure.
 type Progress struct {
 	Registry         Registry
 	Units, UnitsDone int
-	Addresses        float64 // addresses in the run's units
-	Covered          float64 // addresses behind the cursors
+	IPv4, IPv6       Coverage
 	Networks         int
 	Failures         int
+}
+
+// Coverage is how many of a run's addresses the walk has passed.
+type Coverage struct {
+	Addresses float64 // addresses in the run's units
+	Covered   float64 // addresses behind the cursors
+}
+
+// Percent is the share covered, 0 to 100 (100 when there is nothing to cover).
+func (c Coverage) Percent() float64 {
+	if c.Addresses == 0 {
+		return 100
+	}
+	return 100 * c.Covered / c.Addresses
 }
 
 // Store keeps crawled networks and the work queue. Implementations are safe

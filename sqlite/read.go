@@ -108,14 +108,18 @@ func (s *Store) unitProgress(ctx context.Context, run int64, get func(string) *i
 			return err
 		}
 		p := get(reg)
+		cov := &p.IPv4
+		if len(first) == 16 {
+			cov = &p.IPv6
+		}
 		size := span(first, last)
 		p.Units++
-		p.Addresses += size
+		cov.Addresses += size
 		if cursor == nil {
 			p.UnitsDone++
-			p.Covered += size
+			cov.Covered += size
 		} else {
-			p.Covered += span(first, cursor) - 1
+			cov.Covered += span(first, cursor) - 1
 		}
 	}
 	return rows.Err()

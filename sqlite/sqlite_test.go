@@ -1,10 +1,16 @@
 package sqlite_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"database/sql"
 	"errors"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/sqlite"
@@ -66,5 +72,40 @@ func TestLeasesOfACrashedProcessAreReleased(t *testing.T) {
 	defer s2.Close()
 	if us, _, err := s2.Lease(ctx, run.ID, "", "next", 1<<62, 1); len(us) != 1 || err != nil {
 		t.Fatalf("unit still held after reopening: %d units, %v", len(us), err)
+	}
+}
+
+func TestRawAnswersAreKeptCompressed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "atlas.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ipatlas.Range{From: mustAddr("13.0.0.0"), To: mustAddr("13.0.0.255")}
+	run, _ := s.StartRun(ctx, "", []ipatlas.Unit{{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated, Range: r}})
+	_, ls, _ := s.Lease(ctx, run.ID, "", "w", time.Minute, 1)
+	raw := []byte(strings.Repeat(`{"handle":"NET-13-0-0-0-1"}`, 50))
+	if _, err := s.Commit(ctx, []ipatlas.Answer{{Lease: ls[0], Network: &ipatlas.Network{Registry: ipatlas.ARIN, Range: r, Handle: "N"}, Raw: raw}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var body []byte
+	if err := db.QueryRow(`SELECT body FROM answers`).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(zr)
+	if !bytes.Equal(got, raw) || len(body) >= len(raw) {
+		t.Errorf("stored %d bytes decompressing to %d; want the %d-byte answer, compressed", len(body), len(got), len(raw))
 	}
 }

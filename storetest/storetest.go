@@ -149,7 +149,7 @@ func testCommitMovesTheCursor(t *testing.T, s ipatlas.Store) {
 		t.Fatalf("renew a current lease: %v", err)
 	}
 	p, _ := s.Progress(ctx(), run.ID)
-	if len(p) != 1 || p[0].Networks != 1 || p[0].UnitsDone != 0 || p[0].Covered != 256 {
+	if len(p) != 1 || p[0].Networks != 1 || p[0].UnitsDone != 0 || p[0].IPv4.Covered != 256 {
 		t.Fatalf("progress after one answer: %+v", p)
 	}
 	commit(t, s, ipatlas.Answer{Lease: l, Query: next, Network: network(ipatlas.ARIN, "13.0.1.0", "13.0.3.255", "B")})
@@ -157,7 +157,7 @@ func testCommitMovesTheCursor(t *testing.T, s ipatlas.Store) {
 		t.Error("a done unit was leased again")
 	}
 	p, _ = s.Progress(ctx(), run.ID)
-	if p[0].UnitsDone != 1 || p[0].Covered != 1024 || p[0].Networks != 2 {
+	if p[0].UnitsDone != 1 || p[0].IPv4.Covered != 1024 || p[0].IPv4.Percent() != 100 || p[0].Networks != 2 {
 		t.Errorf("progress when done: %+v", p)
 	}
 }
@@ -307,8 +307,9 @@ func testProgress(t *testing.T, s ipatlas.Store) {
 	if err != nil || len(p) != 2 {
 		t.Fatalf("progress %+v, %v", p, err)
 	}
-	if p[0].Registry != ipatlas.ARIN || p[0].Units != 1 || p[0].Addresses != 256 ||
-		p[1].Registry != ipatlas.LACNIC || p[1].Units != 2 || p[1].Addresses != 512+256 || p[1].Covered != 0 {
+	if p[0].Registry != ipatlas.ARIN || p[0].Units != 1 || p[0].IPv4.Addresses != 256 || p[0].IPv6.Percent() != 100 ||
+		p[1].Registry != ipatlas.LACNIC || p[1].Units != 2 || p[1].IPv4.Addresses != 512 || p[1].IPv6.Addresses != 256 ||
+		p[1].IPv4.Covered != 0 || p[1].IPv6.Covered != 0 {
 		t.Errorf("progress %+v", p)
 	}
 }

@@ -27,13 +27,55 @@ func startProgress(ctx context.Context, e *env, mode string, interval time.Durat
 		}
 	}
 	base, _ := store.Progress(ctx, run)
+	cov := &coverage{store: store, run: run}
+	cov.refresh(ctx)
 	switch mode {
 	case "bars":
-		return progressBars(e, base, cr)
+		return progressBars(ctx, e, base, cr, cov)
 	case "log":
-		return progressLog(logger, interval, base, cr)
+		return progressLog(ctx, logger, interval, base, cr, cov)
 	}
 	return func() {}
+}
+
+// coverage is each registry's share of addresses behind the cursors, read
+// from the store every few seconds (it scans the units).
+type coverage struct {
+	store ipatlas.Store
+	run   int64
+	mu    sync.Mutex
+	pct   map[ipatlas.Registry][2]float64 // IPv4 and IPv6 percent
+	at    time.Time
+}
+
+func (c *coverage) refresh(ctx context.Context) {
+	ps, err := c.store.Progress(ctx, c.run)
+	if err != nil {
+		return
+	}
+	pct := map[ipatlas.Registry][2]float64{}
+	for _, p := range ps {
+		pct[p.Registry] = [2]float64{p.IPv4.Percent(), p.IPv6.Percent()}
+	}
+	c.mu.Lock()
+	c.pct, c.at = pct, time.Now()
+	c.mu.Unlock()
+}
+
+// maybeRefresh refreshes when the last reading is older than every.
+func (c *coverage) maybeRefresh(ctx context.Context, every time.Duration) {
+	c.mu.Lock()
+	stale := time.Since(c.at) > every
+	c.mu.Unlock()
+	if stale {
+		c.refresh(ctx)
+	}
+}
+
+func (c *coverage) of(r ipatlas.Registry) [2]float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pct[r]
 }
 
 // unitTotals maps each registry to its units and the units done before
@@ -46,7 +88,7 @@ func unitTotals(base []ipatlas.Progress) map[ipatlas.Registry][2]int {
 	return out
 }
 
-func progressBars(e *env, base []ipatlas.Progress, cr *crawl.Crawler) func() {
+func progressBars(ctx context.Context, e *env, base []ipatlas.Progress, cr *crawl.Crawler, cov *coverage) func() {
 	p := mpb.New(mpb.WithOutput(e.stdout), mpb.WithRefreshRate(250*time.Millisecond), mpb.WithWidth(32))
 	totals := unitTotals(base)
 	bars := map[ipatlas.Registry]*mpb.Bar{}
@@ -60,7 +102,10 @@ func progressBars(e *env, base []ipatlas.Progress, cr *crawl.Crawler) func() {
 		bars[r] = p.AddBar(int64(t[0]),
 			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-8s", r)), decor.CountersNoUnit("%d/%d units")),
 			mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5}), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO),
-				decor.Any(func(decor.Statistics) string { return barStats(cr, reg, start) })))
+				decor.Any(func(decor.Statistics) string {
+					pct := cov.of(reg)
+					return fmt.Sprintf(" v4 %6.2f%% v6 %6.2f%%", pct[0], pct[1]) + barStats(cr, reg, start)
+				})))
 		bars[r].SetCurrent(int64(t[1]))
 	}
 	var wg sync.WaitGroup
@@ -76,8 +121,10 @@ func progressBars(e *env, base []ipatlas.Progress, cr *crawl.Crawler) func() {
 					b.SetCurrent(int64(totals[c.Registry][1]) + c.Done)
 				}
 			}
+			cov.maybeRefresh(ctx, 2*time.Second)
 			select {
 			case <-done:
+				cov.refresh(context.Background())
 				for _, c := range cr.Counters() { // the final count, so finished bars read 100%
 					if b := bars[c.Registry]; b != nil {
 						b.SetCurrent(int64(totals[c.Registry][1]) + c.Done)
@@ -110,7 +157,7 @@ func barStats(cr *crawl.Crawler, r ipatlas.Registry, start time.Time) string {
 	return ""
 }
 
-func progressLog(logger *slog.Logger, interval time.Duration, base []ipatlas.Progress, cr *crawl.Crawler) func() {
+func progressLog(ctx context.Context, logger *slog.Logger, interval time.Duration, base []ipatlas.Progress, cr *crawl.Crawler, cov *coverage) func() {
 	totals := unitTotals(base)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -124,24 +171,28 @@ func progressLog(logger *slog.Logger, interval time.Duration, base []ipatlas.Pro
 			case <-done:
 				return
 			case <-tick.C:
-				logCounters(logger, totals, cr.Counters())
+				cov.refresh(ctx)
+				logCounters(logger, totals, cr.Counters(), cov)
 			}
 		}
 	}()
 	return func() {
 		close(done)
 		wg.Wait()
-		logCounters(logger, totals, cr.Counters())
+		cov.refresh(context.Background())
+		logCounters(logger, totals, cr.Counters(), cov)
 	}
 }
 
-func logCounters(logger *slog.Logger, totals map[ipatlas.Registry][2]int, cs []crawl.CounterSnapshot) {
+func logCounters(logger *slog.Logger, totals map[ipatlas.Registry][2]int, cs []crawl.CounterSnapshot, cov *coverage) {
 	for _, c := range cs {
 		t := totals[c.Registry]
 		if t[0] == 0 {
 			continue
 		}
 		logger.Info("crawl progress", "registry", c.Registry, "units_done", int64(t[1])+c.Done, "units", t[0],
+			"ipv4_covered_pct", fmt.Sprintf("%.2f", cov.of(c.Registry)[0]),
+			"ipv6_covered_pct", fmt.Sprintf("%.2f", cov.of(c.Registry)[1]),
 			"queries", c.Queries, "networks", c.Answers, "not_found", c.NotFound, "skipped", c.Skipped,
 			"throttled", c.Throttled, "retries", c.Retries, "failures", c.Failures,
 			"limiter_wait", c.Waited.Round(time.Millisecond), "rate", c.Rate)

@@ -52,13 +52,10 @@ func printRun(w io.Writer, run ipatlas.Run) {
 }
 
 func printProgress(w io.Writer, ps []ipatlas.Progress) {
-	fmt.Fprintf(w, "%-8s %15s %9s %10s %9s\n", "registry", "units", "covered", "networks", "failures")
+	fmt.Fprintf(w, "%-8s %15s %10s %10s %10s %9s\n", "registry", "units", "IPv4", "IPv6", "networks", "failures")
 	for _, p := range ps {
-		cov := 100.0
-		if p.Addresses > 0 {
-			cov = 100 * p.Covered / p.Addresses
-		}
-		fmt.Fprintf(w, "%-8s %7d/%-7d %8.2f%% %10d %9d\n", p.Registry, p.UnitsDone, p.Units, cov, p.Networks, p.Failures)
+		fmt.Fprintf(w, "%-8s %7d/%-7d %9.2f%% %9.2f%% %10d %9d\n", p.Registry, p.UnitsDone, p.Units,
+			p.IPv4.Percent(), p.IPv6.Percent(), p.Networks, p.Failures)
 	}
 }
 
