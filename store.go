@@ -94,6 +94,23 @@ type Progress struct {
 	IPv4, IPv6       Coverage
 	Networks         int
 	Failures         int
+	Counts           Counts // what the crawl's processes did, added up
+}
+
+// Counts are a crawl's counters for one registry: what was asked and what
+// came back. Crawlers add theirs to the store as they go, so status can
+// show them for a run that several processes (or restarts) worked on.
+type Counts struct {
+	Registry  Registry
+	Queries   int64 // HTTP requests sent, redirects and retries included
+	Answers   int64 // networks returned
+	NotFound  int64 // 404s
+	Redirects int64
+	Throttled int64 // 429s and rate-limit notices
+	Retries   int64
+	Failures  int64 // addresses given up on
+	Skipped   int64 // unit starts already covered by a recorded network
+	Waited    time.Duration
 }
 
 // Coverage is how many of a run's addresses the walk has passed.
@@ -135,6 +152,8 @@ type Store interface {
 	Progress(ctx context.Context, run int64) ([]Progress, error)
 	// Failures lists the run's failed addresses.
 	Failures(ctx context.Context, run int64) ([]Failure, error)
+	// AddCounts adds counters (deltas since the last call) to the run's.
+	AddCounts(ctx context.Context, run int64, counts []Counts) error
 	// RetryFailures turns the run's failures back into pending units and
 	// reopens the run.
 	RetryFailures(ctx context.Context, run int64) (int, error)

@@ -137,6 +137,9 @@ func TestCrawlRecordsExactlyTheTruth(t *testing.T) {
 	}
 	ratio := float64(queries(cr)) / float64(n)
 	t.Logf("%d networks, %d queries: %.4f queries per network", n, queries(cr), ratio)
+	if saved := savedQueries(t, e); saved != queries(cr) {
+		t.Errorf("the store counts %d queries, the crawler sent %d", saved, queries(cr))
+	}
 	if ratio > 1.02 {
 		t.Errorf("%.4f queries per network on a clean world, want ≤ 1.02", ratio)
 	}
@@ -261,4 +264,16 @@ func TestFailuresAreRecordedThenRetried(t *testing.T) {
 	if report, _ := e.check(t); !report.OK() {
 		t.Fatal(report)
 	}
+}
+
+func savedQueries(t testing.TB, e *env) (q int64) {
+	t.Helper()
+	ps, err := e.store.Progress(context.Background(), e.run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		q += p.Counts.Queries
+	}
+	return q
 }

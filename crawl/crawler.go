@@ -89,6 +89,7 @@ type Crawler struct {
 	limiters map[ipatlas.Registry]*Limiter
 	counters map[ipatlas.Registry]*Counters
 	commits  *committer
+	flushed  map[ipatlas.Registry]CounterSnapshot // counters already added to the store
 }
 
 // New prepares a crawler.
@@ -97,7 +98,8 @@ func New(c Config) (*Crawler, error) {
 		return nil, errors.New("crawl: Store and Client are required")
 	}
 	c = c.withDefaults()
-	cr := &Crawler{cfg: c, limiters: map[ipatlas.Registry]*Limiter{}, counters: map[ipatlas.Registry]*Counters{}}
+	cr := &Crawler{cfg: c, limiters: map[ipatlas.Registry]*Limiter{}, counters: map[ipatlas.Registry]*Counters{},
+		flushed: map[ipatlas.Registry]CounterSnapshot{}}
 	for _, r := range ipatlas.Registries() {
 		cr.limiters[r] = NewLimiter(c.Rates[r], nil)
 		cr.counters[r] = &Counters{}
@@ -121,6 +123,8 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	c.commits = newCommitter(c.cfg.Store)
 	committed := make(chan struct{})
 	go func() { c.commits.run(); close(committed) }()
+	stopFlush := c.flushEvery(run, countsInterval)
+	defer stopFlush()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ipatlas.Registries())*(c.cfg.Concurrency+1))
 	for _, r := range ipatlas.Registries() {
@@ -205,4 +209,56 @@ func (c *Crawler) work(ctx context.Context, units <-chan leased) error {
 		}
 	}
 	return failed
+}
+
+// countsInterval is how often the counters are added to the store.
+const countsInterval = 5 * time.Second
+
+// flushEvery adds the counters to the store every interval, and once more
+// when stopped.
+func (c *Crawler) flushEvery(run int64, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				c.flushCounts(run)
+				return
+			case <-t.C:
+				c.flushCounts(run)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// flushCounts adds what the counters gained since the last flush.
+func (c *Crawler) flushCounts(run int64) {
+	snaps := c.Counters()
+	var deltas []ipatlas.Counts
+	for _, now := range snaps {
+		was := c.flushed[now.Registry]
+		d := ipatlas.Counts{Registry: now.Registry, Queries: now.Queries - was.Queries, Answers: now.Answers - was.Answers,
+			NotFound: now.NotFound - was.NotFound, Redirects: now.Redirects - was.Redirects,
+			Throttled: now.Throttled - was.Throttled, Retries: now.Retries - was.Retries,
+			Failures: now.Failures - was.Failures, Skipped: now.Skipped - was.Skipped, Waited: now.Waited - was.Waited}
+		if d != (ipatlas.Counts{Registry: now.Registry}) {
+			deltas = append(deltas, d)
+		}
+	}
+	if len(deltas) == 0 {
+		return
+	}
+	if err := c.cfg.Store.AddCounts(context.Background(), run, deltas); err != nil {
+		c.cfg.Logger.Warn("could not save the crawl counters", "err", err)
+		return
+	}
+	for _, now := range snaps {
+		c.flushed[now.Registry] = now
+	}
 }

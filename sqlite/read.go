@@ -86,6 +86,9 @@ func (s *Store) Progress(ctx context.Context, run int64) ([]ipatlas.Progress, er
 		func(r string, n int) { get(r).Failures = n }); err != nil {
 		return nil, err
 	}
+	if err := s.readCounts(ctx, run, get); err != nil {
+		return nil, err
+	}
 	var out []ipatlas.Progress
 	for _, r := range ipatlas.Registries() {
 		if p := byReg[r]; p != nil {
@@ -224,4 +227,49 @@ func failedSpans(ctx context.Context, tx *sql.Tx, run int64) ([]ipatlas.Unit, er
 		out = append(out, ipatlas.Unit{Registry: ipatlas.Registry(reg), Kind: ipatlas.UnitDelegated, Range: r})
 	}
 	return out, rows.Err()
+}
+
+func (s *Store) readCounts(ctx context.Context, run int64, get func(string) *ipatlas.Progress) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT registry, queries, answers, not_found, redirects, throttled,
+		retries, failures, skipped, waited FROM counts WHERE run = ?`, run)
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var reg string
+		var c ipatlas.Counts
+		var waited int64
+		if err := rows.Scan(&reg, &c.Queries, &c.Answers, &c.NotFound, &c.Redirects, &c.Throttled,
+			&c.Retries, &c.Failures, &c.Skipped, &waited); err != nil {
+			return err
+		}
+		c.Registry, c.Waited = ipatlas.Registry(reg), time.Duration(waited)
+		get(reg).Counts = c
+	}
+	return rows.Err()
+}
+
+// AddCounts adds a crawler's counter deltas to the run's totals.
+func (s *Store) AddCounts(ctx context.Context, run int64, counts []ipatlas.Counts) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, c := range counts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO counts (run, registry, queries, answers, not_found, redirects,
+					throttled, retries, failures, skipped, waited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (run, registry) DO UPDATE SET queries = queries + excluded.queries,
+					answers = answers + excluded.answers, not_found = not_found + excluded.not_found,
+					redirects = redirects + excluded.redirects, throttled = throttled + excluded.throttled,
+					retries = retries + excluded.retries, failures = failures + excluded.failures,
+					skipped = skipped + excluded.skipped, waited = waited + excluded.waited`,
+				run, string(c.Registry), c.Queries, c.Answers, c.NotFound, c.Redirects, c.Throttled,
+				c.Retries, c.Failures, c.Skipped, int64(c.Waited)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add counts to run %d: %w", run, err)
+	}
+	return nil
 }

@@ -56,5 +56,19 @@ var migrations = []string{
 		at       INTEGER NOT NULL,
 		retried  INTEGER NOT NULL DEFAULT 0
 	);
-	CREATE INDEX failures_run ON failures(run, retried);`,
+	CREATE INDEX failures_run ON failures(run, retried);
+	CREATE TABLE counts (
+		run       INTEGER NOT NULL REFERENCES runs(id),
+		registry  TEXT NOT NULL,
+		queries   INTEGER NOT NULL DEFAULT 0,
+		answers   INTEGER NOT NULL DEFAULT 0,
+		not_found INTEGER NOT NULL DEFAULT 0,
+		redirects INTEGER NOT NULL DEFAULT 0,
+		throttled INTEGER NOT NULL DEFAULT 0,
+		retries   INTEGER NOT NULL DEFAULT 0,
+		failures  INTEGER NOT NULL DEFAULT 0,
+		skipped   INTEGER NOT NULL DEFAULT 0,
+		waited    INTEGER NOT NULL DEFAULT 0, -- nanoseconds
+		PRIMARY KEY (run, registry)
+	);`,
 }

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
 		"NetworksInOrder":                  testNetworksInOrder,
 		"FailuresAndRetry":                 testFailuresAndRetry,
 		"ProgressCountsEachRIR":            testProgress,
+		"CountsAddUp":                      testCountsAddUp,
 		"ContiguousFailuresRetryAsOneUnit": testContiguousFailuresRetryAsOneUnit,
 	}
 	for name, fn := range cases {
@@ -297,6 +298,24 @@ func testContiguousFailuresRetryAsOneUnit(t *testing.T, s ipatlas.Store) {
 	want := "41.0.0.0 - 41.0.2.255;41.0.8.0 - 41.0.8.255"
 	if strings.Join(got, ";") != want {
 		t.Errorf("retry units %v, want %s", got, want)
+	}
+}
+
+func testCountsAddUp(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255"))
+	add := []ipatlas.Counts{{Registry: ipatlas.ARIN, Queries: 10, Answers: 8, NotFound: 1, Throttled: 1, Waited: time.Second}}
+	for range 2 { // two processes, or one restarted
+		if err := s.AddCounts(ctx(), run.ID, add); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := s.Progress(ctx(), run.ID)
+	if err != nil || len(p) != 1 {
+		t.Fatalf("progress %+v, %v", p, err)
+	}
+	c := p[0].Counts
+	if c.Queries != 20 || c.Answers != 16 || c.NotFound != 2 || c.Throttled != 2 || c.Waited != 2*time.Second {
+		t.Errorf("counts %+v, want the two deltas added", c)
 	}
 }
 

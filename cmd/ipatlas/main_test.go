@@ -187,7 +187,7 @@ func TestDemoMatchesTheTruthThenStatusAndExport(t *testing.T) {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, errOut = runCmd(t, "status", "--db", db)
-	if code != 0 || !strings.Contains(out, "complete") || !strings.Contains(out, "ripencc") {
+	if code != 0 || !strings.Contains(out, "complete") || !strings.Contains(out, "ripencc") || !strings.Contains(out, "limiter wait") {
 		t.Errorf("status: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if code, out, _ := runCmd(t, "crawl", "--db", db, "--progress", "none"); code != 0 {

@@ -57,6 +57,13 @@ func printProgress(w io.Writer, ps []ipatlas.Progress) {
 		fmt.Fprintf(w, "%-8s %7d/%-7d %9.2f%% %9.2f%% %10d %9d\n", p.Registry, p.UnitsDone, p.Units,
 			p.IPv4.Percent(), p.IPv6.Percent(), p.Networks, p.Failures)
 	}
+	fmt.Fprintf(w, "\n%-8s %9s %9s %7s %9s %7s %8s %8s %12s\n", "registry", "queries", "answers", "404s",
+		"redirects", "429s", "retries", "skipped", "limiter wait")
+	for _, p := range ps {
+		c := p.Counts
+		fmt.Fprintf(w, "%-8s %9d %9d %7d %9d %7d %8d %8d %12s\n", p.Registry, c.Queries, c.Answers, c.NotFound,
+			c.Redirects, c.Throttled, c.Retries, c.Skipped, c.Waited.Round(time.Second))
+	}
 }
 
 func printFailures(ctx context.Context, w io.Writer, store ipatlas.Store, run int64) error {
