@@ -1,7 +1,6 @@
 package rdap
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -9,105 +8,106 @@ import (
 )
 
 // parseVCard reads a jCard (RFC 7095): ["vcard", [[name, params, type,
-// value…], …]]. Registries differ: ARIN, RIPE NCC and APNIC put the postal
-// address in the adr "label" parameter, LACNIC and AFRINIC in its
-// components; AFRINIC writes tel as a tel: URI.
-func parseVCard(field string, raw json.RawMessage) (ipatlas.Contact, error) {
+// value…], …]], decoded generically with the rest of the answer.
+// Registries differ: ARIN, RIPE NCC and APNIC put the postal address in the
+// adr "label" parameter, LACNIC and AFRINIC in its components; AFRINIC
+// writes tel as a tel: URI.
+func parseVCard(field string, v any) (ipatlas.Contact, error) {
 	var c ipatlas.Contact
-	if len(raw) == 0 || string(raw) == "null" {
+	if v == nil {
 		return c, nil
 	}
-	var top []json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil || len(top) != 2 || string(top[0]) != `"vcard"` {
+	top, ok := v.([]any)
+	if !ok || len(top) != 2 || top[0] != "vcard" {
 		return c, perr(field, `want ["vcard", [properties…]]`)
 	}
-	var props [][]json.RawMessage
-	if err := json.Unmarshal(top[1], &props); err != nil {
+	props, ok := top[1].([]any)
+	if !ok {
 		return c, perr(field+"[1]", "want an array of properties")
 	}
 	for i, p := range props {
-		if len(p) < 4 {
+		prop, ok := p.([]any)
+		if !ok || len(prop) < 4 {
 			return c, perr(fmt.Sprintf("%s[1][%d]", field, i), "want [name, parameters, type, value]")
 		}
-		var name string
-		if err := json.Unmarshal(p[0], &name); err != nil {
+		name, ok := prop[0].(string)
+		if !ok {
 			return c, perr(fmt.Sprintf("%s[1][%d][0]", field, i), "want a property name")
 		}
-		addProperty(&c, strings.ToLower(name), p[1], p[3:])
+		addProperty(&c, strings.ToLower(name), prop[1], prop[3])
 	}
 	return c, nil
 }
 
-func addProperty(c *ipatlas.Contact, name string, params json.RawMessage, values []json.RawMessage) {
+func addProperty(c *ipatlas.Contact, name string, params, value any) {
 	switch name {
 	case "fn":
-		c.Name = text(values[0])
+		c.Name = text(value)
 	case "kind":
-		c.Kind = text(values[0])
+		c.Kind = text(value)
 	case "org":
-		c.Org = text(values[0])
+		c.Org = text(value)
 	case "adr":
-		c.Address = address(params, values[0])
+		c.Address = address(params, value)
 	case "tel":
-		if t := strings.TrimPrefix(text(values[0]), "tel:"); t != "" {
+		if t := strings.TrimPrefix(text(value), "tel:"); t != "" {
 			c.Phone = append(c.Phone, t)
 		}
 	case "email":
-		if m := text(values[0]); m != "" {
+		if m := text(value); m != "" {
 			c.Email = append(c.Email, m)
 		}
 	}
 }
 
-// text reads a value that is a string, or an array whose first string is
-// taken (org may be structured).
-func text(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var parts []json.RawMessage
-	if json.Unmarshal(raw, &parts) == nil {
-		for _, p := range parts {
-			if t := text(p); t != "" {
-				return t
+// text reads a value that is a string, or an array whose first non-empty
+// string is taken (org may be structured).
+func text(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []any:
+		for _, p := range t {
+			if s := text(p); s != "" {
+				return s
 			}
 		}
 	}
 	return ""
 }
 
-// address prefers the label parameter, else joins the components.
-func address(params, value json.RawMessage) string {
-	var p struct {
-		Label json.RawMessage `json:"label"`
-	}
-	if json.Unmarshal(params, &p) == nil {
-		if l := text(p.Label); strings.TrimSpace(l) != "" {
+// address prefers the label parameter, else joins the non-empty components
+// (a component may itself be an array of strings).
+func address(params, value any) string {
+	if pm, ok := params.(map[string]any); ok {
+		if l := text(pm["label"]); strings.TrimSpace(l) != "" {
 			return l
 		}
 	}
-	var comps []json.RawMessage
-	if json.Unmarshal(value, &comps) != nil {
+	comps, ok := value.([]any)
+	if !ok {
 		return text(value)
 	}
 	var lines []string
 	for _, c := range comps {
-		if t := strings.Join(strings.Fields(joined(c)), " "); t != "" {
-			lines = append(lines, joined(c))
+		if j := joined(c); strings.TrimSpace(j) != "" {
+			lines = append(lines, j)
 		}
 	}
 	return strings.Join(lines, "\n")
 }
 
-// joined is a component that may itself be an array of strings.
-func joined(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var parts []string
-	if json.Unmarshal(raw, &parts) == nil {
+func joined(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []any:
+		var parts []string
+		for _, p := range t {
+			if s, ok := p.(string); ok {
+				parts = append(parts, s)
+			}
+		}
 		return strings.Join(parts, "\n")
 	}
 	return ""

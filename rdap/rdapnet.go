@@ -80,7 +80,7 @@ type (
 		Handle   string          `json:"handle"`
 		Roles    []string        `json:"roles"`
 		Status   []string        `json:"status"`
-		VCard    json.RawMessage `json:"vcardArray"`
+		VCard    any             `json:"vcardArray"` // decoded in the same pass: many small Unmarshal calls cost more
 		Events   []wireEvent     `json:"events"`
 		Remarks  []wireRemark    `json:"remarks"`
 		Links    []ipatlas.Link  `json:"links"`
