@@ -13,6 +13,10 @@ type Run struct {
 	Started  time.Time
 	Finished time.Time // zero while the run is in progress
 	Params   string    // what was crawled (registries, scope), for people
+	// Spills counts networks recorded that reach past their unit's end, into
+	// space another unit may cover: while it is zero, no unit needs to ask
+	// whether its start is already covered.
+	Spills int64
 }
 
 // UnitKind says how a unit's space is known.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/delegated"
 	"github.com/ipatlas/ipatlas/rdap"
 	"github.com/ipatlas/ipatlas/regsim"
 	"github.com/ipatlas/ipatlas/sqlite"
@@ -276,4 +277,55 @@ func savedQueries(t testing.TB, e *env) (q int64) {
 		q += p.Counts.Queries
 	}
 	return q
+}
+
+// TestSplitBlocksAreNotAskedTwice: when a registry lists one allocation as
+// two records, the network found from the first reaches into the second;
+// the second is then skipped, not asked again.
+func TestSplitBlocksAreNotAskedTwice(t *testing.T) {
+	t.Parallel()
+	w := testWorld(t, 5)
+	e := newEnv(t, w, regsim.ServerConfig{})
+	// Replan from files whose IPv4 records are each cut in two halves.
+	var files []*delegated.File
+	for _, r := range ipatlas.Registries() {
+		f := w.Delegated(r, true)
+		var recs []delegated.Record
+		for _, rec := range f.Records {
+			if rec.Type == "ipv4" && rec.Status == "allocated" && rec.Value >= 512 && rec.Value&(rec.Value-1) == 0 {
+				half := rec
+				half.Value /= 2
+				second := half
+				rg, _ := half.Range()
+				second.Start = rg.To.Next().String()
+				recs = append(recs, half, second)
+				continue
+			}
+			recs = append(recs, rec)
+		}
+		f.Records = recs
+		files = append(files, f)
+	}
+	plan, err := crawl.MakePlan(crawl.PlanInput{Delegated: files, Within: append(w.Config().IPv4, w.Config().IPv6...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.run, err = e.store.StartRun(context.Background(), "split", plan.Units); err != nil {
+		t.Fatal(err)
+	}
+	cr := e.crawler(t, crawl.Config{Concurrency: 1})
+	if complete, err := cr.Run(context.Background(), e.run.ID); err != nil || !complete {
+		t.Fatalf("Run = %v, %v", complete, err)
+	}
+	report, n := e.check(t)
+	if !report.OK() {
+		t.Fatal(report)
+	}
+	var skipped int64
+	for _, c := range cr.Counters() {
+		skipped += c.Skipped
+	}
+	if skipped == 0 || queries(cr) != int64(n) {
+		t.Errorf("%d networks, %d queries, %d skipped: want halves skipped, one query per network", n, queries(cr), skipped)
+	}
 }

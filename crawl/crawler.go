@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
@@ -90,6 +91,10 @@ type Crawler struct {
 	counters map[ipatlas.Registry]*Counters
 	commits  *committer
 	flushed  map[ipatlas.Registry]CounterSnapshot // counters already added to the store
+	// spilled is set once a network may reach into another unit (the store
+	// says so for earlier processes, the walkers for this one); until then
+	// no unit start needs the store's "already covered?" lookup.
+	spilled atomic.Bool
 }
 
 // New prepares a crawler.
@@ -120,6 +125,9 @@ func (c *Crawler) Counters() []CounterSnapshot {
 // registry has its own feeder and walkers, so a slow or blocked registry
 // never holds the others up. It reports whether the run is complete.
 func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
+	if r, err := c.cfg.Store.LatestRun(ctx); err != nil || r.ID != run || r.Spills > 0 {
+		c.spilled.Store(true)
+	}
 	c.commits = newCommitter(c.cfg.Store)
 	committed := make(chan struct{})
 	go func() { c.commits.run(); close(committed) }()

@@ -51,6 +51,9 @@ func (c *Crawler) walk(ctx context.Context, u ipatlas.Unit, l ipatlas.Lease) err
 // skipCovered moves a unit's starting cursor past networks another unit
 // already recorded, committing the jump (or the unit's end) first.
 func (w *walker) skipCovered(ctx context.Context, cursor netip.Addr) (netip.Addr, error) {
+	if !w.c.spilled.Load() {
+		return cursor, nil // no network reaches past its unit: nothing can cover this one
+	}
 	start := cursor
 	for cursor.IsValid() {
 		r, ok, err := w.c.cfg.Store.Covering(ctx, w.unit.Run, cursor)
@@ -93,6 +96,9 @@ func (w *walker) step1(ctx context.Context, cursor netip.Addr) (ipatlas.Answer, 
 		w.step = u128.U128{}
 		n := got.Network
 		a.Network, a.Cursor = &n, w.after(n.Range.To)
+		if w.unit.Range.To.Less(n.Range.To) {
+			w.c.spilled.Store(true)
+		}
 		if w.c.cfg.KeepRaw {
 			a.Raw = got.Body
 		}

@@ -77,14 +77,14 @@ type (
 		Length int    `json:"length"`
 	}
 	wireEntity struct {
-		Handle   string          `json:"handle"`
-		Roles    []string        `json:"roles"`
-		Status   []string        `json:"status"`
-		VCard    any             `json:"vcardArray"` // decoded in the same pass: many small Unmarshal calls cost more
-		Events   []wireEvent     `json:"events"`
-		Remarks  []wireRemark    `json:"remarks"`
-		Links    []ipatlas.Link  `json:"links"`
-		Entities []wireEntity    `json:"entities"`
+		Handle   string         `json:"handle"`
+		Roles    []string       `json:"roles"`
+		Status   []string       `json:"status"`
+		VCard    any            `json:"vcardArray"` // decoded in the same pass: many small Unmarshal calls cost more
+		Events   []wireEvent    `json:"events"`
+		Remarks  []wireRemark   `json:"remarks"`
+		Links    []ipatlas.Link `json:"links"`
+		Entities []wireEntity   `json:"entities"`
 	}
 )
 

@@ -160,7 +160,7 @@ func encodeAnswers(answers []ipatlas.Answer) ([]encoded, error) {
 // statements are Commit's statements, prepared once on the write
 // connection: preparing them per transaction cost more than the writes.
 type statements struct {
-	network, answer, cursor, failure *sql.Stmt
+	network, answer, cursor, failure, spill *sql.Stmt
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -177,13 +177,14 @@ func (s *Store) prepare(ctx context.Context) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`)
 	s.stmts.answer = prep(`INSERT OR REPLACE INTO answers (network, body) VALUES (?, ?)`)
 	s.stmts.cursor = prep(`UPDATE units SET cursor = ?, state = CASE WHEN ? IS NULL THEN 'done' ELSE state END
-		WHERE id = ? AND lease_token = ? RETURNING run`)
+		WHERE id = ? AND lease_token = ? RETURNING run, last`)
+	s.stmts.spill = prep(`UPDATE runs SET spills = spills + 1 WHERE id = ?`)
 	s.stmts.failure = prep(`INSERT INTO failures (run, registry, family, addr, span_end, reason, attempts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	return err
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.network, st.answer, st.cursor, st.failure} {
+	for _, s := range []*sql.Stmt{st.network, st.answer, st.cursor, st.failure, st.spill} {
 		if s != nil {
 			s.Close()
 		}
@@ -192,7 +193,7 @@ func (st *statements) close() {
 
 // in binds the statements to a transaction.
 func (st *statements) in(ctx context.Context, tx *sql.Tx) *statements {
-	return &statements{network: tx.StmtContext(ctx, st.network),
+	return &statements{network: tx.StmtContext(ctx, st.network), spill: tx.StmtContext(ctx, st.spill),
 		answer: tx.StmtContext(ctx, st.answer), cursor: tx.StmtContext(ctx, st.cursor), failure: tx.StmtContext(ctx, st.failure)}
 }
 
@@ -203,7 +204,8 @@ func (st *statements) in(ctx context.Context, tx *sql.Tx) *statements {
 func (c *statements) apply(ctx context.Context, a ipatlas.Answer, enc encoded) (bool, error) {
 	cursor := addrBytes(a.Cursor)
 	var run int64
-	err := c.cursor.QueryRowContext(ctx, cursor, cursor, a.Lease.Unit, a.Lease.Token).Scan(&run)
+	var last []byte
+	err := c.cursor.QueryRowContext(ctx, cursor, cursor, a.Lease.Unit, a.Lease.Token).Scan(&run, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -213,6 +215,11 @@ func (c *statements) apply(ctx context.Context, a ipatlas.Answer, enc encoded) (
 	if a.Network != nil {
 		if err := c.putNetwork(ctx, run, a.Network, enc); err != nil {
 			return false, err
+		}
+		if to := addrBytes(a.Network.Range.To); len(to) == len(last) && bytes.Compare(to, last) > 0 {
+			if _, err := c.spill.ExecContext(ctx, run); err != nil {
+				return false, err
+			}
 		}
 	}
 	if f := a.Failure; f != nil {

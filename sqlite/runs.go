@@ -15,8 +15,8 @@ func (s *Store) LatestRun(ctx context.Context) (ipatlas.Run, error) {
 	var r ipatlas.Run
 	var started int64
 	var finished sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT id, started, finished, params FROM runs ORDER BY id DESC LIMIT 1`).
-		Scan(&r.ID, &started, &finished, &r.Params)
+	err := s.read.QueryRowContext(ctx, `SELECT id, started, finished, params, spills FROM runs ORDER BY id DESC LIMIT 1`).
+		Scan(&r.ID, &started, &finished, &r.Params, &r.Spills)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ipatlas.ErrNotFound
 	}

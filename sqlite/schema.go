@@ -7,7 +7,8 @@ var migrations = []string{
 		id       INTEGER PRIMARY KEY,
 		started  INTEGER NOT NULL, -- unix nanoseconds
 		finished INTEGER,          -- NULL while the run is in progress
-		params   TEXT NOT NULL DEFAULT ''
+		params   TEXT NOT NULL DEFAULT '',
+		spills   INTEGER NOT NULL DEFAULT 0 -- networks that reach past their unit
 	);
 	CREATE TABLE units (
 		id            INTEGER PRIMARY KEY,

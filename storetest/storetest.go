@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
 		"FailuresAndRetry":                 testFailuresAndRetry,
 		"ProgressCountsEachRIR":            testProgress,
 		"CountsAddUp":                      testCountsAddUp,
+		"SpillsAreCounted":                 testSpillsAreCounted,
 		"ContiguousFailuresRetryAsOneUnit": testContiguousFailuresRetryAsOneUnit,
 	}
 	for name, fn := range cases {
@@ -198,6 +199,19 @@ func testNetworksAreDeduped(t *testing.T, s ipatlas.Store) {
 	s.Networks(ctx(), run.ID, func(ipatlas.Network) error { n++; return nil })
 	if n != 1 {
 		t.Errorf("%d rows for one network recorded twice, want 1", n)
+	}
+}
+
+func testSpillsAreCounted(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.127"), unit(ipatlas.ARIN, "13.0.0.128", "13.0.0.255"))
+	_, l := lease(t, s, run, "")
+	commit(t, s, ipatlas.Answer{Lease: l, Network: network(ipatlas.ARIN, "13.0.0.0", "13.0.0.63", "IN"), Cursor: netip.MustParseAddr("13.0.0.64")})
+	if r, _ := s.LatestRun(ctx()); r.Spills != 0 {
+		t.Fatalf("a network inside its unit counted as a spill: %d", r.Spills)
+	}
+	commit(t, s, ipatlas.Answer{Lease: l, Network: network(ipatlas.ARIN, "13.0.0.0", "13.0.0.255", "WIDE")})
+	if r, _ := s.LatestRun(ctx()); r.Spills != 1 {
+		t.Errorf("a network reaching past its unit: %d spills, want 1", r.Spills)
 	}
 }
 
