@@ -2,12 +2,17 @@ package crawl
 
 import (
 	"context"
+	"time"
 
 	"github.com/ipatlas/ipatlas"
 )
 
-// maxBatch bounds the answers one transaction commits.
-const maxBatch = 512
+// maxBatch bounds the answers one transaction commits; batchLinger is how
+// long the committer waits for more once the first has arrived.
+const (
+	maxBatch    = 512
+	batchLinger = time.Millisecond
+)
 
 // commitReq is one answer waiting to be committed.
 type commitReq struct {
@@ -40,8 +45,13 @@ func (c *committer) commit(a ipatlas.Answer) error {
 func (c *committer) run() {
 	batch := make([]commitReq, 0, maxBatch)
 	answers := make([]ipatlas.Answer, 0, maxBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for first := range c.reqs {
 		batch = append(batch[:0], first)
+		// Wait a moment for more: a commit's fixed cost is most of the
+		// store's work, so a fuller batch costs little more than a small one.
+		linger.Reset(batchLinger)
 	drain:
 		for len(batch) < maxBatch {
 			select {
@@ -50,10 +60,11 @@ func (c *committer) run() {
 					break drain
 				}
 				batch = append(batch, r)
-			default:
+			case <-linger.C:
 				break drain
 			}
 		}
+		linger.Stop()
 		answers = answers[:0]
 		for _, r := range batch {
 			answers = append(answers, r.ans)

@@ -80,7 +80,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 func (s *Store) openDBs(readOnly bool) error {
 	dsn := func(mode string) string {
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "wal_autocheckpoint(10000)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
