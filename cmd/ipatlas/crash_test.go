@@ -45,25 +45,10 @@ func TestCrawlSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat := map[ipatlas.Registry]regsim.Faults{}
-	for _, r := range ipatlas.Registries() {
-		lat[r] = regsim.Faults{Latency: 25 * time.Millisecond} // so kills land mid-crawl
-	}
-	srv, err := regsim.NewServer(w, regsim.ServerConfig{CountQueries: true, Faults: lat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := slowSim(t, w, 25*time.Millisecond, true) // slow enough that kills land mid-crawl
 	db := filepath.Join(t.TempDir(), "crash.db")
 	const concurrency = 4
-	args := []string{"crawl", "--db", db, "--bootstrap", srv.BootstrapURL(), "--rate", "all=unlimited",
-		"--concurrency", fmt.Sprint(concurrency), "--progress", "none"}
-	for _, r := range ipatlas.Registries() {
-		args = append(args, "--delegated", srv.DelegatedURL(r))
-	}
+	args := crawlArgs(srv, db, "--concurrency", fmt.Sprint(concurrency))
 	rng := rand.New(rand.NewPCG(9, 9))
 	kills := 0
 	for kills < 12 {
@@ -105,6 +90,34 @@ finished:
 	}
 }
 
+// slowSim serves w with the given latency on every registry, closing it
+// when the test ends.
+func slowSim(t *testing.T, w *regsim.World, latency time.Duration, countQueries bool) *regsim.Server {
+	t.Helper()
+	lat := map[ipatlas.Registry]regsim.Faults{}
+	for _, r := range ipatlas.Registries() {
+		lat[r] = regsim.Faults{Latency: latency}
+	}
+	srv, err := regsim.NewServer(w, regsim.ServerConfig{CountQueries: countQueries, Faults: lat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// crawlArgs is an unlimited, quiet `ipatlas crawl` of the simulator into db.
+func crawlArgs(srv *regsim.Server, db string, extra ...string) []string {
+	args := []string{"crawl", "--db", db, "--bootstrap", srv.BootstrapURL(), "--rate", "all=unlimited", "--progress", "none"}
+	for _, r := range ipatlas.Registries() {
+		args = append(args, "--delegated", srv.DelegatedURL(r))
+	}
+	return append(args, extra...)
+}
+
 // checkCrawled compares the database's latest run with the truth.
 func checkCrawled(t *testing.T, w *regsim.World, db string) {
 	t.Helper()
@@ -134,24 +147,9 @@ func TestCrawlStopsCleanlyOnInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lat := map[ipatlas.Registry]regsim.Faults{}
-	for _, r := range ipatlas.Registries() {
-		lat[r] = regsim.Faults{Latency: 20 * time.Millisecond}
-	}
-	srv, err := regsim.NewServer(w, regsim.ServerConfig{Faults: lat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := slowSim(t, w, 20*time.Millisecond, false)
 	db := filepath.Join(t.TempDir(), "int.db")
-	args := []string{"crawl", "--db", db, "--bootstrap", srv.BootstrapURL(), "--rate", "all=unlimited", "--progress", "none",
-		"--within", "62.0.0.0/11,13.0.0.0/11"}
-	for _, r := range ipatlas.Registries() {
-		args = append(args, "--delegated", srv.DelegatedURL(r))
-	}
+	args := crawlArgs(srv, db, "--within", "62.0.0.0/11,13.0.0.0/11")
 	cmd := cliCommand(args...)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
