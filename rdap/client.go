@@ -245,7 +245,21 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, redirect strin
 
 var errTooLarge = errors.New("answer too large")
 
+// readBody reads at most MaxBody bytes, in one allocation when the server
+// says how long the answer is.
 func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > c.cfg.MaxBody {
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", errTooLarge, n, c.cfg.MaxBody)
+	} else if n >= 0 {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // promised bytes that never came
+			}
+			return nil, err
+		}
+		return body, nil
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
 	if err == nil && int64(len(body)) > c.cfg.MaxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, c.cfg.MaxBody)
