@@ -52,12 +52,16 @@ type Block struct {
 // IPv6Blocks returns IANA's IPv6 global-unicast assignments to the RIRs (the
 // "IPv6 Global Unicast Address Assignments" registry, updated 2024-09-10), in
 // address order.
-func IPv6Blocks() []Block {
-	out := make([]Block, len(ipv6Blocks))
-	for i, b := range ipv6Blocks {
-		out[i] = Block{netip.MustParsePrefix(b.prefix), b.registry}
+func IPv6Blocks() []Block { return append([]Block(nil), ipv6Parsed...) }
+
+// IPv6BlockOf returns the IANA block of an RIR that holds all of p.
+func IPv6BlockOf(p netip.Prefix) (Block, bool) {
+	for _, b := range ipv6Parsed {
+		if b.Prefix.Bits() <= p.Bits() && b.Prefix.Contains(p.Addr()) {
+			return b, true
+		}
 	}
-	return out
+	return Block{}, false
 }
 
 // RegistryOf returns the RIR IANA lists as administering a, or "" when IANA
@@ -70,10 +74,8 @@ func RegistryOf(a netip.Addr) ipatlas.Registry {
 	if a.Is4() {
 		return ipv4Slash8[a.As4()[0]].Registry
 	}
-	for _, b := range ipv6Blocks {
-		if netip.MustParsePrefix(b.prefix).Contains(a) {
-			return b.registry
-		}
+	if b, ok := IPv6BlockOf(netip.PrefixFrom(a, 128)); ok {
+		return b.Registry
 	}
 	return ""
 }
@@ -100,3 +102,12 @@ var ipv6Blocks = []struct {
 	{"2a00::/12", ipatlas.RIPENCC}, {"2a10::/12", ipatlas.RIPENCC},
 	{"2c00::/12", ipatlas.AFRINIC},
 }
+
+// ipv6Parsed is ipv6Blocks parsed once: RegistryOf runs for every query.
+var ipv6Parsed = func() []Block {
+	out := make([]Block, len(ipv6Blocks))
+	for i, b := range ipv6Blocks {
+		out[i] = Block{netip.MustParsePrefix(b.prefix), b.registry}
+	}
+	return out
+}()

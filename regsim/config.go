@@ -158,7 +158,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, p := range c.IPv6 {
-		if _, ok := ianaIPv6Block(p); !ok {
+		if _, ok := iana.IPv6BlockOf(p); !ok {
 			return fmt.Errorf("%w: IPv6 block %s: not inside an IANA IPv6 block of a registry", ErrConfig, p)
 		}
 	}
@@ -194,14 +194,4 @@ func (n Nesting) validate() error {
 		return fmt.Errorf("MinBitsV6 %d: want 0..96", n.MinBitsV6)
 	}
 	return nil
-}
-
-// ianaIPv6Block finds the IANA block of an RIR that holds p.
-func ianaIPv6Block(p netip.Prefix) (iana.Block, bool) {
-	for _, b := range iana.IPv6Blocks() {
-		if b.Prefix.Bits() <= p.Bits() && b.Prefix.Contains(p.Addr()) {
-			return b, true
-		}
-	}
-	return iana.Block{}, false
 }

@@ -117,7 +117,7 @@ func ianaBlockOf(a netip.Addr, is4 bool) netip.Prefix {
 	if is4 {
 		return netip.PrefixFrom(a, 8).Masked()
 	}
-	if b, ok := ianaIPv6Block(netip.PrefixFrom(a, 128)); ok {
+	if b, ok := iana.IPv6BlockOf(netip.PrefixFrom(a, 128)); ok {
 		return b.Prefix
 	}
 	return netip.PrefixFrom(a, 12).Masked()

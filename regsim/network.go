@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/iana"
 )
 
 // Network returns the network as its registry publishes it over RDAP:
@@ -98,7 +99,7 @@ func (w *World) parentHandle(r NetRef) string {
 	}
 	block := netip.PrefixFrom(a, 8).Masked()
 	if !a.Is4() {
-		if b, ok := ianaIPv6Block(netip.PrefixFrom(a, 128)); ok {
+		if b, ok := iana.IPv6BlockOf(netip.PrefixFrom(a, 128)); ok {
 			block = b.Prefix
 		}
 	}

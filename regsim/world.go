@@ -149,7 +149,7 @@ func (w *World) blockJobs() ([]blockJob, error) {
 		jobs = append(jobs, blockJob{w: w, is4: true, prefix: p.Masked(), reg: s.Registry, legacy: s.Status == iana.StatusLegacy})
 	}
 	for _, p := range sortedPrefixes(w.cfg.IPv6) {
-		b, _ := ianaIPv6Block(p)
+		b, _ := iana.IPv6BlockOf(p)
 		jobs = append(jobs, blockJob{w: w, prefix: p.Masked(), reg: b.Registry})
 	}
 	return jobs, checkDisjoint(jobs)
