@@ -111,11 +111,12 @@ func (in PlanInput) scope() []span {
 	for _, b := range iana.IPv6Blocks() {
 		out = append(out, in.clip(b.Prefix, b.Registry)...)
 	}
-	for _, sp := range iana.Specials() {
-		out = subtractSpan(out, spanOf(ipatlas.PrefixRange(sp.Prefix), ""))
-	}
 	sort.Slice(out, func(i, j int) bool { return spanLess(out[i], out[j]) })
-	return out
+	var special []span
+	for _, sp := range iana.Specials() {
+		special = append(special, spanOf(ipatlas.PrefixRange(sp.Prefix), ""))
+	}
+	return cut(out, special)
 }
 
 // clip cuts an IANA block to the Within prefixes.
@@ -124,7 +125,7 @@ func (in PlanInput) clip(block netip.Prefix, reg ipatlas.Registry) []span {
 		return []span{spanOf(ipatlas.PrefixRange(block), reg)}
 	}
 	var out []span
-	for _, w := range in.Within {
+	for _, w := range outermost(in.Within) {
 		if !w.Overlaps(block) {
 			continue
 		}
@@ -141,22 +142,61 @@ func spanOf(r ipatlas.Range, reg ipatlas.Registry) span {
 	return span{first: u128.FromAddr(r.From), last: u128.FromAddr(r.To), is4: r.Is4(), reg: reg}
 }
 
-// subtractSpan removes cut from every span it overlaps.
-func subtractSpan(spans []span, cut span) []span {
-	var out []span
-	for _, s := range spans {
-		if s.is4 != cut.is4 || s.last.Less(cut.first) || cut.last.Less(s.first) {
-			out = append(out, s)
-			continue
+// outermost drops the prefixes another one holds, so overlapping --within
+// prefixes plan each address once.
+func outermost(ps []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range ps {
+		held := false
+		for _, q := range ps {
+			if q != p && q.Bits() <= p.Bits() && q.Contains(p.Addr()) && (q.Bits() < p.Bits() || q.Addr().Less(p.Addr())) {
+				held = true
+				break
+			}
 		}
-		if s.first.Less(cut.first) {
-			out = append(out, span{first: s.first, last: cut.first.Sub(u128.From64(1)), is4: s.is4, reg: s.reg})
-		}
-		if cut.last.Less(s.last) {
-			out = append(out, span{first: cut.last.Add64(1), last: s.last, is4: s.is4, reg: s.reg})
+		if !held && !contains(out, p) {
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+func contains(ps []netip.Prefix, p netip.Prefix) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// cut is within (sorted, disjoint) minus every taken span (any order,
+// overlaps allowed), each piece keeping its within span's registry.
+func cut(within, taken []span) []span {
+	var out []span
+	for _, is4 := range []bool{true, false} {
+		w, regs := family(within, is4)
+		t, _ := family(taken, is4)
+		u128.SortSpans(t)
+		u128.Gaps(w, t, func(i int, g u128.Span) {
+			out = append(out, span{first: g.First, last: g.Last, is4: is4, reg: regs[i]})
+		})
+	}
+	return out
+}
+
+// family is the spans of one IP version as plain spans, in order, with
+// their registries.
+func family(spans []span, is4 bool) ([]u128.Span, []ipatlas.Registry) {
+	var out []u128.Span
+	var regs []ipatlas.Registry
+	for _, s := range spans {
+		if s.is4 == is4 {
+			out = append(out, u128.Span{First: s.first, Last: s.last})
+			regs = append(regs, s.reg)
+		}
+	}
+	return out, regs
 }
 
 // intersect cuts s to the scope (sorted, disjoint); a record outside it
@@ -185,49 +225,7 @@ func intersect(s span, scope []span) []span {
 
 // unlisted is the scope minus every known span, tagged with IANA's
 // registry: the space to probe.
-func unlisted(scope, known []span) []span {
-	merged := merge(known)
-	var out []span
-	for _, sc := range scope {
-		i := sort.Search(len(merged), func(i int) bool {
-			return merged[i].is4 == sc.is4 && !merged[i].last.Less(sc.first) || (sc.is4 && !merged[i].is4)
-		})
-		cur := sc.first
-		done := false
-		for ; i < len(merged) && merged[i].is4 == sc.is4 && !sc.last.Less(merged[i].first); i++ {
-			if cur.Less(merged[i].first) {
-				out = append(out, span{first: cur, last: merged[i].first.Sub(u128.From64(1)), is4: sc.is4, reg: sc.reg})
-			}
-			if !merged[i].last.Less(sc.last) {
-				done = true
-				break
-			}
-			cur = merged[i].last.Add64(1)
-		}
-		if !done && !sc.last.Less(cur) {
-			out = append(out, span{first: cur, last: sc.last, is4: sc.is4, reg: sc.reg})
-		}
-	}
-	return out
-}
-
-// merge sorts spans and joins overlapping or adjacent ones (registries are
-// dropped: only the space matters).
-func merge(spans []span) []span {
-	sorted := append([]span(nil), spans...)
-	sort.Slice(sorted, func(i, j int) bool { return spanLess(sorted[i], sorted[j]) })
-	var out []span
-	for _, s := range sorted {
-		if n := len(out); n > 0 && out[n-1].is4 == s.is4 && !out[n-1].last.Add64(1).Less(s.first) && !out[n-1].last.Add64(1).IsZero() {
-			if out[n-1].last.Less(s.last) {
-				out[n-1].last = s.last
-			}
-			continue
-		}
-		out = append(out, span{first: s.first, last: s.last, is4: s.is4})
-	}
-	return out
-}
+func unlisted(scope, known []span) []span { return cut(scope, known) }
 
 func spanLess(a, b span) bool {
 	if a.is4 != b.is4 {

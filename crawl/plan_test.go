@@ -116,3 +116,18 @@ func TestParseRate(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanOverlappingWithinPlansEachAddressOnce(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, ripeFile)
+	p, err := crawl.MakePlan(crawl.PlanInput{Delegated: []*delegated.File{f},
+		Within: prefixes("193.0.0.0/20", "193.0.0.0/22", "193.0.0.0/20")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(p.Units); i++ {
+		if p.Units[i-1].Range.Overlaps(p.Units[i].Range) {
+			t.Errorf("units %s and %s overlap", p.Units[i-1].Range, p.Units[i].Range)
+		}
+	}
+}

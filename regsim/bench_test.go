@@ -60,3 +60,14 @@ func BenchmarkRDAPAnswer(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "answers/s")
 }
+
+// BenchmarkDelegatedFullScale renders ARIN's extended delegated-stats file
+// of a full-scale world, free-pool rows included.
+func BenchmarkDelegatedFullScale(b *testing.B) {
+	w := regsim.MustNew(regsim.Config{IPv4: regsim.FullIPv4(), IPv6: regsim.FullIPv6(), IPv6PerBlock: 3000})
+	for b.Loop() {
+		if f := w.Delegated(ipatlas.ARIN, true); len(f.Records) == 0 {
+			b.Fatal("empty file")
+		}
+	}
+}

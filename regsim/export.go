@@ -160,21 +160,21 @@ func availableRecords(reg ipatlas.Registry, g ipatlas.Range) []delegated.Record 
 // undelegated is the space of the world's blocks that IANA gives reg and no
 // top-level block covers, minus special-purpose space, in address order.
 func (w *World) undelegated(reg ipatlas.Registry, is4 bool) []ipatlas.Range {
-	var free [][2]u128.U128
+	var free, tops []u128.Span
 	for _, j := range w.worldBlocks(is4) {
 		if j.reg == reg {
 			free = append(free, j.freeRanges()...)
 		}
 	}
-	for _, n := range w.table(is4) {
+	for _, n := range w.table(is4) { // in address order already
 		if n.parent < 0 {
-			free = subtract(free, n.first, n.last)
+			tops = append(tops, u128.Span{First: n.first, Last: n.last})
 		}
 	}
-	out := make([]ipatlas.Range, len(free))
-	for i, f := range free {
-		out[i] = ipatlas.Range{From: f[0].Addr(is4), To: f[1].Addr(is4)}
-	}
+	var out []ipatlas.Range
+	u128.Gaps(free, tops, func(_ int, g u128.Span) {
+		out = append(out, ipatlas.Range{From: g.First.Addr(is4), To: g.Last.Addr(is4)})
+	})
 	return out
 }
 

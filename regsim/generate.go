@@ -24,7 +24,7 @@ func (j blockJob) build() []node {
 		}
 	case j.is4:
 		for _, r := range j.freeRanges() {
-			b.fillV4(r[0], r[1])
+			b.fillV4(r.First, r.Last)
 		}
 	default:
 		b.fillV6()

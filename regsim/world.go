@@ -210,31 +210,16 @@ func mix(a, b uint64) uint64 {
 }
 
 // freeRanges is the block minus IANA's special-purpose space.
-func (j blockJob) freeRanges() [][2]u128.U128 {
-	lo, hi := u128.FromAddr(j.prefix.Addr()), u128.FromAddr(ipatlas.LastAddr(j.prefix))
-	out := [][2]u128.U128{{lo, hi}}
+func (j blockJob) freeRanges() []u128.Span {
+	block := []u128.Span{{First: u128.FromAddr(j.prefix.Addr()), Last: u128.FromAddr(ipatlas.LastAddr(j.prefix))}}
+	var special []u128.Span
 	for _, s := range iana.Specials() {
-		if s.Prefix.Addr().Is4() != j.is4 || !s.Prefix.Overlaps(j.prefix) {
-			continue
-		}
-		out = subtract(out, u128.FromAddr(s.Prefix.Addr()), u128.FromAddr(ipatlas.LastAddr(s.Prefix)))
-	}
-	return out
-}
-
-func subtract(rs [][2]u128.U128, lo, hi u128.U128) [][2]u128.U128 {
-	var out [][2]u128.U128
-	for _, r := range rs {
-		if hi.Less(r[0]) || r[1].Less(lo) {
-			out = append(out, r)
-			continue
-		}
-		if r[0].Less(lo) {
-			out = append(out, [2]u128.U128{r[0], lo.Sub(u128.From64(1))})
-		}
-		if hi.Less(r[1]) {
-			out = append(out, [2]u128.U128{hi.Add64(1), r[1]})
+		if s.Prefix.Addr().Is4() == j.is4 && s.Prefix.Overlaps(j.prefix) {
+			special = append(special, u128.Span{First: u128.FromAddr(s.Prefix.Addr()), Last: u128.FromAddr(ipatlas.LastAddr(s.Prefix))})
 		}
 	}
+	u128.SortSpans(special)
+	var out []u128.Span
+	u128.Gaps(block, special, func(_ int, g u128.Span) { out = append(out, g) })
 	return out
 }
