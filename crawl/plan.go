@@ -234,56 +234,19 @@ func spanLess(a, b span) bool {
 	return a.first.Less(b.first)
 }
 
-// readDelegated collects the allocated and assigned records (in scope,
-// overlaps dropped) and the declared available or reserved ones.
+// readDelegated collects the held blocks (in scope, overlaps dropped) and
+// the declared available or reserved ones.
 func (p *Plan) readDelegated(files []*delegated.File, scope []span) (held, declared []span, err error) {
-	for _, f := range files {
-		for i, rec := range f.Records {
-			if rec.Type != "ipv4" && rec.Type != "ipv6" {
-				continue
-			}
-			s, ok, err := recordSpan(rec)
-			if err != nil {
-				return nil, nil, fmt.Errorf("plan from %s record %d: %w", f.Name, i+1, err)
-			}
-			switch {
-			case !ok:
-			case rec.Status == "allocated" || rec.Status == "assigned":
-				held = append(held, intersect(s, scope)...)
-			default:
-				declared = append(declared, intersect(s, scope)...)
-			}
-		}
-	}
-	return p.dropOverlaps(held), declared, nil
-}
-
-func recordSpan(rec delegated.Record) (span, bool, error) {
-	reg, err := ipatlas.ParseRegistry(rec.Registry)
+	blocks, free, dropped, err := delegated.Blocks(files)
 	if err != nil {
-		return span{}, false, nil // IANA's or the NRO's own rows
+		return nil, nil, fmt.Errorf("plan: %w", err)
 	}
-	r, err := rec.Range()
-	if err != nil {
-		return span{}, false, err
+	p.Dropped = dropped
+	for _, b := range blocks {
+		held = append(held, intersect(spanOf(b.Range, b.Registry), scope)...)
 	}
-	switch rec.Status {
-	case "allocated", "assigned", "available", "reserved":
-		return spanOf(r, reg), true, nil
+	for _, b := range free {
+		declared = append(declared, intersect(spanOf(b.Range, b.Registry), scope)...)
 	}
-	return span{}, false, nil
-}
-
-// dropOverlaps keeps the first of any overlapping records, noting the rest.
-func (p *Plan) dropOverlaps(spans []span) []span {
-	sort.SliceStable(spans, func(i, j int) bool { return spanLess(spans[i], spans[j]) })
-	out := spans[:0]
-	for _, s := range spans {
-		if n := len(out); n > 0 && out[n-1].is4 == s.is4 && !out[n-1].last.Less(s.first) {
-			p.Dropped = append(p.Dropped, fmt.Sprintf("%s %s overlaps %s %s", s.reg, s.rangeOf(), out[n-1].reg, out[n-1].rangeOf()))
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
+	return held, declared, nil
 }

@@ -3,9 +3,7 @@ package regsim
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 
-	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/delegated"
 	"github.com/ipatlas/ipatlas/iana"
 	"github.com/ipatlas/ipatlas/internal/u128"
@@ -38,59 +36,25 @@ type loadedTop struct {
 	is4 bool
 }
 
-// delegatedTops reads the allocated and assigned IP records, sorted by
+// delegatedTops reads the held (allocated and assigned) blocks, sorted by
 // address, dropping (with a warning) any that overlaps one before it.
 func (w *World) delegatedTops() ([]loadedTop, error) {
+	held, _, dropped, err := delegated.Blocks(w.cfg.Delegated)
+	if err != nil {
+		return nil, fmt.Errorf("load delegated: %w", err)
+	}
+	for _, d := range dropped {
+		w.warnings = append(w.warnings, "dropped "+d)
+	}
 	var tops []loadedTop
-	for _, f := range w.cfg.Delegated {
-		for _, rec := range f.Records {
-			t, ok, err := topFromRecord(rec)
-			if err != nil {
-				return nil, fmt.Errorf("load delegated %s: %w", f.Name, err)
-			}
-			if ok && w.selected(t) {
-				tops = append(tops, t)
-			}
+	for _, b := range held {
+		t := loadedTop{is4: b.Range.Is4(), topSpec: topSpec{first: u128.FromAddr(b.Range.From), last: u128.FromAddr(b.Range.To),
+			reg: b.Registry, cc: b.CC, date: b.Date, assigned: b.Status == "assigned"}}
+		if w.selected(t) {
+			tops = append(tops, t)
 		}
 	}
-	sort.SliceStable(tops, func(i, j int) bool {
-		if tops[i].is4 != tops[j].is4 {
-			return tops[i].is4
-		}
-		return tops[i].first.Less(tops[j].first)
-	})
-	out := tops[:0]
-	for _, t := range tops {
-		if n := len(out); n > 0 && out[n-1].is4 == t.is4 && !out[n-1].last.Less(t.first) {
-			w.warnings = append(w.warnings, fmt.Sprintf("dropped %s %s: overlaps %s %s",
-				t.reg, rangeOf(t), out[n-1].reg, rangeOf(out[n-1])))
-			continue
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-func rangeOf(t loadedTop) ipatlas.Range {
-	return ipatlas.Range{From: t.first.Addr(t.is4), To: t.last.Addr(t.is4)}
-}
-
-func topFromRecord(rec delegated.Record) (loadedTop, bool, error) {
-	if rec.Type == "asn" || (rec.Status != "allocated" && rec.Status != "assigned") {
-		return loadedTop{}, false, nil
-	}
-	reg, err := ipatlas.ParseRegistry(rec.Registry)
-	if err != nil {
-		return loadedTop{}, false, nil // the IANA file's own rows
-	}
-	rg, err := rec.Range()
-	if err != nil {
-		return loadedTop{}, false, err
-	}
-	date, _ := rec.Time()
-	t := topSpec{first: u128.FromAddr(rg.From), last: u128.FromAddr(rg.To), reg: reg, cc: rec.CC,
-		date: date, assigned: rec.Status == "assigned"}
-	return loadedTop{topSpec: t, is4: rg.Is4()}, true, nil
+	return tops, nil
 }
 
 // selected reports whether t lies in the configured blocks (all of them when
