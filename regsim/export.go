@@ -6,7 +6,6 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/delegated"
-	"github.com/ipatlas/ipatlas/iana"
 	"github.com/ipatlas/ipatlas/internal/u128"
 )
 
@@ -175,23 +174,6 @@ func (w *World) undelegated(reg ipatlas.Registry, is4 bool) []ipatlas.Range {
 	u128.Gaps(free, tops, func(_ int, g u128.Span) {
 		out = append(out, ipatlas.Range{From: g.First.Addr(is4), To: g.Last.Addr(is4)})
 	})
-	return out
-}
-
-// worldBlocks are the IANA blocks the world covers, as generation jobs.
-func (w *World) worldBlocks(is4 bool) []blockJob {
-	var out []blockJob
-	blocks := w.cfg.IPv6
-	if is4 {
-		blocks = w.cfg.IPv4
-	}
-	for _, p := range sortedPrefixes(blocks) {
-		reg := iana.RegistryOf(p.Addr())
-		if is4 {
-			reg = iana.IPv4Slash8(p.Addr().As4()[0]).Registry
-		}
-		out = append(out, blockJob{w: w, is4: is4, prefix: p.Masked(), reg: reg})
-	}
 	return out
 }
 

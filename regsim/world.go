@@ -143,16 +143,26 @@ func (w *World) blockJobs() ([]blockJob, error) {
 	if w.cfg.Delegated != nil {
 		return w.delegatedJobs()
 	}
-	var jobs []blockJob
-	for _, p := range sortedPrefixes(w.cfg.IPv4) {
-		s := iana.IPv4Slash8(p.Addr().As4()[0])
-		jobs = append(jobs, blockJob{w: w, is4: true, prefix: p.Masked(), reg: s.Registry, legacy: s.Status == iana.StatusLegacy})
+	jobs := append(w.worldBlocks(true), w.worldBlocks(false)...)
+	return jobs, checkDisjoint(jobs)
+}
+
+// worldBlocks are the configured blocks of one IP version, in address
+// order, each with the registry IANA gives it.
+func (w *World) worldBlocks(is4 bool) []blockJob {
+	var out []blockJob
+	if is4 {
+		for _, p := range sortedPrefixes(w.cfg.IPv4) {
+			s := iana.IPv4Slash8(p.Addr().As4()[0])
+			out = append(out, blockJob{w: w, is4: true, prefix: p.Masked(), reg: s.Registry, legacy: s.Status == iana.StatusLegacy})
+		}
+		return out
 	}
 	for _, p := range sortedPrefixes(w.cfg.IPv6) {
 		b, _ := iana.IPv6BlockOf(p)
-		jobs = append(jobs, blockJob{w: w, prefix: p.Masked(), reg: b.Registry})
+		out = append(out, blockJob{w: w, prefix: p.Masked(), reg: b.Registry})
 	}
-	return jobs, checkDisjoint(jobs)
+	return out
 }
 
 func sortedPrefixes(ps []netip.Prefix) []netip.Prefix {
