@@ -176,7 +176,11 @@ func (p *profile) writeCIDRs(w *jw, n *ipatlas.Network) {
 	}
 	w.key("cidr0_cidrs")
 	w.arr()
-	for _, pfx := range n.Range.Prefixes() {
+	cidrs := n.CIDRs
+	if cidrs == nil {
+		cidrs = n.Range.Prefixes()
+	}
+	for _, pfx := range cidrs {
 		w.obj()
 		w.kstr(family, pfx.Addr().String())
 		w.knum("length", int64(pfx.Bits()))
