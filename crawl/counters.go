@@ -1,6 +1,7 @@
 package crawl
 
 import (
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,24 @@ type Counters struct {
 	Skipped   atomic.Int64 // unit starts already covered by a recorded network
 	UnitsDone atomic.Int64
 	WaitNanos atomic.Int64 // time spent waiting on the limiter
+
+	// Addresses the cursors passed, per IP version (float64 bits: IPv6
+	// counts overflow any integer).
+	covered4, covered6 atomic.Uint64
+}
+
+// addCovered counts addresses a cursor moved past.
+func (c *Counters) addCovered(is4 bool, n float64) {
+	v := &c.covered6
+	if is4 {
+		v = &c.covered4
+	}
+	for {
+		old := v.Load()
+		if v.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+n)) {
+			return
+		}
+	}
 }
 
 // CounterSnapshot is a copy of Counters at one moment.
@@ -29,11 +48,13 @@ type CounterSnapshot struct {
 	Throttled, Retries, Failures, Skipped, Done int64
 	Waited                                      time.Duration
 	Rate                                        float64 // the limiter's current rate, per second (0: unlimited)
+	Covered4, Covered6                          float64 // addresses the cursors passed, in this process
 }
 
 func (c *Counters) snapshot(reg ipatlas.Registry, rate float64) CounterSnapshot {
 	return CounterSnapshot{Registry: reg, Queries: c.Queries.Load(), Answers: c.Answers.Load(), NotFound: c.NotFound.Load(),
 		Redirects: c.Redirects.Load(), Throttled: c.Throttled.Load(), Retries: c.Retries.Load(),
 		Failures: c.Failures.Load(), Skipped: c.Skipped.Load(), Done: c.UnitsDone.Load(),
-		Waited: time.Duration(c.WaitNanos.Load()), Rate: rate}
+		Waited: time.Duration(c.WaitNanos.Load()), Rate: rate,
+		Covered4: math.Float64frombits(c.covered4.Load()), Covered6: math.Float64frombits(c.covered6.Load())}
 }

@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"context"
+	"math"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -141,6 +142,7 @@ func TestCrawlRecordsExactlyTheTruth(t *testing.T) {
 	if saved := savedQueries(t, e); saved != queries(cr) {
 		t.Errorf("the store counts %d queries, the crawler sent %d", saved, queries(cr))
 	}
+	checkCoverageCounted(t, e, cr)
 	if ratio > 1.02 {
 		t.Errorf("%.4f queries per network on a clean world, want ≤ 1.02", ratio)
 	}
@@ -327,5 +329,25 @@ func TestSplitBlocksAreNotAskedTwice(t *testing.T) {
 	}
 	if skipped == 0 || queries(cr) != int64(n) {
 		t.Errorf("%d networks, %d queries, %d skipped: want halves skipped, one query per network", n, queries(cr), skipped)
+	}
+}
+
+// checkCoverageCounted: the addresses the crawler counts its cursors
+// passing are the store's coverage (what progress displays show).
+func checkCoverageCounted(t testing.TB, e *env, cr *crawl.Crawler) {
+	t.Helper()
+	ps, err := e.store.Progress(context.Background(), e.run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		for _, c := range cr.Counters() {
+			// IPv6 counts are floats summed in a different order: compare
+			// to a part in a billion.
+			if c.Registry == p.Registry && (c.Covered4 != p.IPv4.Covered || math.Abs(c.Covered6-p.IPv6.Covered) > 1e-9*p.IPv6.Covered) {
+				t.Errorf("%s: crawler counted %v + %v addresses, the store has %v + %v",
+					p.Registry, c.Covered4, c.Covered6, p.IPv4.Covered, p.IPv6.Covered)
+			}
+		}
 	}
 }

@@ -146,11 +146,17 @@ func (w *walker) spanEnd(next netip.Addr) netip.Addr {
 	return next.Prev()
 }
 
-// commit hands the answer to the committer, renewing the lease when due.
+// commit hands the answer to the committer, renewing the lease when due,
+// and counts the addresses the cursor moved past.
 func (w *walker) commit(a ipatlas.Answer) error {
 	if err := w.c.commits.commit(a); err != nil {
 		return err
 	}
+	end := u128.FromAddr(w.unit.Range.To).Add64(1)
+	if a.Cursor.IsValid() {
+		end = u128.FromAddr(a.Cursor)
+	}
+	w.c.counters[w.unit.Registry].addCovered(a.Query.Is4(), end.Sub(u128.FromAddr(a.Query)).Float64())
 	if time.Since(w.renewed) > w.c.cfg.LeaseTTL/3 {
 		l, err := w.c.cfg.Store.Renew(context.Background(), w.lease, w.c.cfg.LeaseTTL)
 		if err != nil {

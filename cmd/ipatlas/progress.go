@@ -27,55 +27,42 @@ func startProgress(ctx context.Context, e *env, mode string, interval time.Durat
 		}
 	}
 	base, _ := store.Progress(ctx, run)
-	cov := &coverage{store: store, run: run}
-	cov.refresh(ctx)
+	cov := newCoverage(base, cr)
 	switch mode {
 	case "bars":
-		return progressBars(ctx, e, base, cr, cov)
+		return progressBars(e, base, cr, cov)
 	case "log":
-		return progressLog(ctx, logger, interval, base, cr, cov)
+		return progressLog(logger, interval, base, cr, cov)
 	}
 	return func() {}
 }
 
-// coverage is each registry's share of addresses behind the cursors, read
-// from the store every few seconds (it scans the units).
+// coverage is each registry's share of addresses behind the cursors: the
+// store's figures when the crawl started, plus what this process's cursors
+// have passed since (so the display never rescans the units).
 type coverage struct {
-	store ipatlas.Store
-	run   int64
-	mu    sync.Mutex
-	pct   map[ipatlas.Registry][2]float64 // IPv4 and IPv6 percent
-	at    time.Time
+	base map[ipatlas.Registry]ipatlas.Progress
+	cr   *crawl.Crawler
 }
 
-func (c *coverage) refresh(ctx context.Context) {
-	ps, err := c.store.Progress(ctx, c.run)
-	if err != nil {
-		return
+func newCoverage(base []ipatlas.Progress, cr *crawl.Crawler) *coverage {
+	c := &coverage{base: map[ipatlas.Registry]ipatlas.Progress{}, cr: cr}
+	for _, p := range base {
+		c.base[p.Registry] = p
 	}
-	pct := map[ipatlas.Registry][2]float64{}
-	for _, p := range ps {
-		pct[p.Registry] = [2]float64{p.IPv4.Percent(), p.IPv6.Percent()}
-	}
-	c.mu.Lock()
-	c.pct, c.at = pct, time.Now()
-	c.mu.Unlock()
+	return c
 }
 
-// maybeRefresh refreshes when the last reading is older than every.
-func (c *coverage) maybeRefresh(ctx context.Context, every time.Duration) {
-	c.mu.Lock()
-	stale := time.Since(c.at) > every
-	c.mu.Unlock()
-	if stale {
-		c.refresh(ctx)
-	}
-}
-
+// of is a registry's IPv4 and IPv6 percent covered.
 func (c *coverage) of(r ipatlas.Registry) [2]float64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pct[r]
+	p := c.base[r]
+	for _, s := range c.cr.Counters() {
+		if s.Registry == r {
+			p.IPv4.Covered += s.Covered4
+			p.IPv6.Covered += s.Covered6
+		}
+	}
+	return [2]float64{p.IPv4.Percent(), p.IPv6.Percent()}
 }
 
 // unitTotals maps each registry to its units and the units done before
@@ -88,7 +75,7 @@ func unitTotals(base []ipatlas.Progress) map[ipatlas.Registry][2]int {
 	return out
 }
 
-func progressBars(ctx context.Context, e *env, base []ipatlas.Progress, cr *crawl.Crawler, cov *coverage) func() {
+func progressBars(e *env, base []ipatlas.Progress, cr *crawl.Crawler, cov *coverage) func() {
 	p := mpb.New(mpb.WithOutput(e.stdout), mpb.WithRefreshRate(250*time.Millisecond), mpb.WithWidth(32))
 	totals := unitTotals(base)
 	bars := map[ipatlas.Registry]*mpb.Bar{}
@@ -121,10 +108,8 @@ func progressBars(ctx context.Context, e *env, base []ipatlas.Progress, cr *craw
 					b.SetCurrent(int64(totals[c.Registry][1]) + c.Done)
 				}
 			}
-			cov.maybeRefresh(ctx, 2*time.Second)
 			select {
 			case <-done:
-				cov.refresh(context.Background())
 				for _, c := range cr.Counters() { // the final count, so finished bars read 100%
 					if b := bars[c.Registry]; b != nil {
 						b.SetCurrent(int64(totals[c.Registry][1]) + c.Done)
@@ -157,7 +142,7 @@ func barStats(cr *crawl.Crawler, r ipatlas.Registry, start time.Time) string {
 	return ""
 }
 
-func progressLog(ctx context.Context, logger *slog.Logger, interval time.Duration, base []ipatlas.Progress, cr *crawl.Crawler, cov *coverage) func() {
+func progressLog(logger *slog.Logger, interval time.Duration, base []ipatlas.Progress, cr *crawl.Crawler, cov *coverage) func() {
 	totals := unitTotals(base)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -171,7 +156,6 @@ func progressLog(ctx context.Context, logger *slog.Logger, interval time.Duratio
 			case <-done:
 				return
 			case <-tick.C:
-				cov.refresh(ctx)
 				logCounters(logger, totals, cr.Counters(), cov)
 			}
 		}
@@ -179,7 +163,6 @@ func progressLog(ctx context.Context, logger *slog.Logger, interval time.Duratio
 	return func() {
 		close(done)
 		wg.Wait()
-		cov.refresh(context.Background())
 		logCounters(logger, totals, cr.Counters(), cov)
 	}
 }
