@@ -32,11 +32,12 @@ func newCommitter(s ipatlas.Store) *committer {
 	return &committer{store: s, reqs: make(chan commitReq, maxBatch)}
 }
 
-// commit hands over an answer and waits until it is committed.
-func (c *committer) commit(a ipatlas.Answer) error {
+// submit hands over an answer; the channel it returns reports once the
+// answer is committed.
+func (c *committer) submit(a ipatlas.Answer) <-chan error {
 	done := make(chan error, 1)
 	c.reqs <- commitReq{ans: a, done: done}
-	return <-done
+	return done
 }
 
 // run commits until the request channel is closed. It uses its own

@@ -20,14 +20,32 @@ type walker struct {
 	lease   ipatlas.Lease
 	renewed time.Time
 	step    u128.U128 // the next skip after a 404 or a failure; doubles while they last
+	// pending reports the commit of the last answer handed over. A walker
+	// asks its next question while that answer commits, so the store's
+	// serial work overlaps the network's; answers still commit in order, and
+	// a crash repeats at most the walker's question in flight and the one
+	// before it.
+	pending <-chan error
 }
 
 // walk queries the unit's cursor, records the most specific network
 // returned, and moves the cursor past it, until the unit is covered. Each
-// answer is committed with the new cursor before the next query.
+// answer is committed with the new cursor; the next query overlaps that
+// commit, and the walk ends only when the last one is durable.
 func (c *Crawler) walk(ctx context.Context, u ipatlas.Unit, l ipatlas.Lease) error {
 	w := &walker{c: c, unit: u, lease: l, renewed: l.Expires.Add(-c.cfg.LeaseTTL)}
-	cursor, err := w.skipCovered(ctx, u.Cursor)
+	err := w.walk(ctx)
+	if werr := w.wait(); err == nil {
+		err = werr
+	}
+	if err == nil {
+		c.counters[u.Registry].UnitsDone.Add(1)
+	}
+	return err
+}
+
+func (w *walker) walk(ctx context.Context) error {
+	cursor, err := w.skipCovered(ctx, w.unit.Cursor)
 	if err != nil {
 		return err
 	}
@@ -44,7 +62,6 @@ func (c *Crawler) walk(ctx context.Context, u ipatlas.Unit, l ipatlas.Lease) err
 		}
 		cursor = a.Cursor
 	}
-	c.counters[u.Registry].UnitsDone.Add(1)
 	return nil
 }
 
@@ -146,12 +163,25 @@ func (w *walker) spanEnd(next netip.Addr) netip.Addr {
 	return next.Prev()
 }
 
-// commit hands the answer to the committer, renewing the lease when due,
-// and counts the addresses the cursor moved past.
+// wait waits for the answer last handed over to be committed.
+func (w *walker) wait() error {
+	if w.pending == nil {
+		return nil
+	}
+	err := <-w.pending
+	w.pending = nil
+	return err
+}
+
+// commit hands the answer to the committer once the previous one is
+// committed (so a stale lease stops the walk one answer late at most),
+// renews the lease when due, and counts the addresses the cursor moved
+// past.
 func (w *walker) commit(a ipatlas.Answer) error {
-	if err := w.c.commits.commit(a); err != nil {
+	if err := w.wait(); err != nil {
 		return err
 	}
+	w.pending = w.c.commits.submit(a)
 	end := u128.FromAddr(w.unit.Range.To).Add64(1)
 	if a.Cursor.IsValid() {
 		end = u128.FromAddr(a.Cursor)

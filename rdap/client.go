@@ -190,8 +190,16 @@ func (c *Client) QueryIP(ctx context.Context, reg ipatlas.Registry, a netip.Addr
 	}
 }
 
+// answer reads the body of a 200 into an Answer.
+//
+// LACNIC answers 200 with a "Rate Limit Notice" when it throttles: in a
+// network's notices, or in a body that is no network at all. Looking in
+// the parsed notices first spares every answer a second reading.
 func (c *Client) answer(u string, body []byte, redirects int) (Answer, error) {
 	n, err := ParseNetwork(body)
+	if (err == nil && hasRateLimitNotice(n.Notices)) || (err != nil && IsRateLimitNotice(body)) {
+		return Answer{}, &QueryError{Kind: KindRateLimited, URL: u, Status: http.StatusOK, Err: errors.New("Rate Limit Notice")}
+	}
 	if err != nil {
 		return Answer{}, &QueryError{Kind: KindMalformed, URL: u, Status: http.StatusOK, Err: err}
 	}
@@ -229,8 +237,6 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, redirect strin
 		return nil, "", &QueryError{Kind: bodyErrorKind(err), URL: u, Status: resp.StatusCode, Err: err}
 	}
 	switch s := resp.StatusCode; {
-	case s == http.StatusOK && IsRateLimitNotice(body):
-		return nil, "", &QueryError{Kind: KindRateLimited, URL: u, Status: s, Err: errors.New("Rate Limit Notice")}
 	case s == http.StatusOK:
 		return body, "", nil
 	case s >= 300 && s < 400:

@@ -47,7 +47,11 @@ func IsRateLimitNotice(body []byte) bool {
 	if json.Unmarshal(body, &w) != nil {
 		return false
 	}
-	for _, n := range w.Notices {
+	return hasRateLimitNotice(remarks(w.Notices))
+}
+
+func hasRateLimitNotice(notices []ipatlas.Remark) bool {
+	for _, n := range notices {
 		if strings.EqualFold(strings.TrimSpace(n.Title), "Rate Limit Notice") {
 			return true
 		}

@@ -171,12 +171,17 @@ func TestClientClassifiesAnswers(t *testing.T) {
 			w.WriteHeader(400)
 		case "/registry/ip/13.0.0.11":
 			w.Write([]byte(`{"startAddress": "13.0.0.0", "endAddress": "oops"}`))
+		case "/registry/ip/13.0.0.12": // LACNIC's notice, sent with a 200
+			w.Write([]byte(`{"notices":[{"title":"Rate Limit Notice","description":["Rate Limit is maxed at 10 queries per 1 minutes."]}]}`))
+		case "/registry/ip/13.0.0.13": // the notice inside a network
+			w.Write([]byte(strings.Replace(goodNet, `"ipVersion"`, `"notices":[{"title":" rate limit NOTICE "}],"ipVersion"`, 1)))
 		}
 	})
 	_ = self
 	cases := map[string]rdap.Kind{"13.0.0.2": rdap.KindNotFound, "13.0.0.3": rdap.KindRateLimited, "13.0.0.4": rdap.KindRateLimited,
 		"13.0.0.5": rdap.KindServer, "13.0.0.6": rdap.KindMalformed, "13.0.0.7": rdap.KindTruncated,
-		"13.0.0.9": rdap.KindRedirect, "13.0.0.10": rdap.KindBadRequest, "13.0.0.11": rdap.KindMalformed}
+		"13.0.0.9": rdap.KindRedirect, "13.0.0.10": rdap.KindBadRequest, "13.0.0.11": rdap.KindMalformed,
+		"13.0.0.12": rdap.KindRateLimited, "13.0.0.13": rdap.KindRateLimited}
 	for a, want := range cases {
 		_, err := c.QueryIP(context.Background(), ipatlas.ARIN, netip.MustParseAddr(a))
 		var qe *rdap.QueryError

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/jsonscan"
 )
 
 // ErrMalformed is matched (errors.Is) by every error the parsers return.
@@ -96,7 +97,7 @@ func ParseNetwork(body []byte) (ipatlas.Network, error) {
 	if len(body) == 0 || body[0] != '{' {
 		return ipatlas.Network{}, perr("(body)", "not a JSON object")
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
+	if err := decodeWhole(body, w.decode); err != nil {
 		return ipatlas.Network{}, &ParseError{Field: "(body)", Msg: "not valid RDAP JSON", Err: err}
 	}
 	if w.ObjectClassName != "" && w.ObjectClassName != "ip network" {
@@ -106,6 +107,16 @@ func ParseNetwork(body []byte) (ipatlas.Network, error) {
 		return ipatlas.Network{}, perr("errorCode", "an error response, not a network")
 	}
 	return w.network()
+}
+
+// decodeWhole decodes body, which must hold one JSON value and nothing
+// more.
+func decodeWhole(body []byte, decode func(*jsonscan.Reader) error) error {
+	r := jsonscan.New(body)
+	if err := decode(r); err != nil {
+		return err
+	}
+	return r.End()
 }
 
 func (w *wireNetwork) network() (ipatlas.Network, error) {

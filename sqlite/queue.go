@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/netjson"
 )
 
 // Lease claims up to n units of the run: pending ones first, then ones
@@ -141,7 +141,7 @@ func encodeAnswers(answers []ipatlas.Answer) ([]encoded, error) {
 		if a.Network == nil {
 			continue
 		}
-		data, err := json.Marshal(a.Network)
+		data, err := netjson.Append(nil, a.Network)
 		if err != nil {
 			return nil, fmt.Errorf("encode network %s: %w", a.Network.Range, err)
 		}
