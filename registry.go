@@ -25,10 +25,14 @@ func Registries() []Registry { return []Registry{AFRINIC, APNIC, ARIN, LACNIC, R
 // ErrUnknownRegistry is returned by ParseRegistry for a name that is not an RIR.
 var ErrUnknownRegistry = fmt.Errorf("unknown registry")
 
+// separators are dropped from registry names: built once, as a planner
+// parses one name per delegated record.
+var separators = strings.NewReplacer(" ", "", "-", "", "_", "")
+
 // ParseRegistry accepts a registry's delegated-stats name or a common
 // spelling of it ("RIPE NCC", "ripe", "ARIN").
 func ParseRegistry(s string) (Registry, error) {
-	key := strings.ToLower(strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.TrimSpace(s)))
+	key := strings.ToLower(separators.Replace(strings.TrimSpace(s)))
 	switch key {
 	case "afrinic":
 		return AFRINIC, nil

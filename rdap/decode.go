@@ -149,9 +149,7 @@ func (e *wireEntity) decode(r *jsonscan.Reader) error {
 		case "status":
 			return r.Strings(&e.Status)
 		case "vcardarray":
-			v, err := r.Any()
-			e.VCard = v
-			return err
+			return e.VCard.decode(r)
 		case "events":
 			return jsonscan.Slice(r, &e.Events, func(v *wireEvent) error { return v.decode(r) })
 		case "remarks":

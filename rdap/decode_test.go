@@ -3,9 +3,11 @@ package rdap
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ipatlas/ipatlas"
@@ -24,6 +26,13 @@ func referenceParse(body []byte) (ipatlas.Network, error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return ipatlas.Network{}, &ParseError{Field: "(body)", Msg: "not valid RDAP JSON", Err: err}
 	}
+	var vcards struct {
+		Entities []refEntity `json:"entities"`
+	}
+	if err := json.Unmarshal(body, &vcards); err != nil {
+		return ipatlas.Network{}, &ParseError{Field: "(body)", Msg: "not valid RDAP JSON", Err: err}
+	}
+	refFill(w.Entities, vcards.Entities)
 	if w.ObjectClassName != "" && w.ObjectClassName != "ip network" {
 		return ipatlas.Network{}, perr("objectClassName", "%q is not an ip network", w.ObjectClassName)
 	}
@@ -31,6 +40,53 @@ func referenceParse(body []byte) (ipatlas.Network, error) {
 		return ipatlas.Network{}, perr("errorCode", "an error response, not a network")
 	}
 	return w.network()
+}
+
+// refEntity is the reference's view of entities: each jCard decoded
+// generically, as encoding/json does.
+type refEntity struct {
+	VCard    any         `json:"vcardArray"`
+	Entities []refEntity `json:"entities"`
+}
+
+func refFill(ws []wireEntity, rs []refEntity) {
+	for i := range min(len(ws), len(rs)) {
+		ws[i].VCard = refJCard(rs[i].VCard)
+		refFill(ws[i].Entities, rs[i].Entities)
+	}
+}
+
+// refJCard reads a generically decoded jCard: ["vcard", [[name, params,
+// type, value…], …]].
+func refJCard(v any) jcard {
+	var j jcard
+	if v == nil {
+		return j
+	}
+	top, ok := v.([]any)
+	if !ok || len(top) != 2 || top[0] != "vcard" {
+		return jcard{bad: perr("", `want ["vcard", [properties…]]`)}
+	}
+	props, ok := top[1].([]any)
+	if !ok {
+		return jcard{bad: perr("[1]", "want an array of properties")}
+	}
+	for i, p := range props {
+		prop, ok := p.([]any)
+		if !ok || len(prop) < 4 {
+			return jcard{bad: perr(fmt.Sprintf("[1][%d]", i), "want [name, parameters, type, value]")}
+		}
+		name, ok := prop[0].(string)
+		if !ok {
+			return jcard{bad: perr(fmt.Sprintf("[1][%d][0]", i), "want a property name")}
+		}
+		var label any
+		if params, ok := prop[1].(map[string]any); ok {
+			label = params["label"]
+		}
+		addProperty(&j.contact, strings.ToLower(name), label, prop[3])
+	}
+	return j
 }
 
 // sameAsReference fails t when ParseNetwork and referenceParse disagree on
@@ -85,6 +141,13 @@ var decodeSeeds = []string{
 	"{\"startAddress\":\"10.0.0.0\",\"endAddress\":\"10.0.0.255\",\"name\":\"bad \xff utf8\"}",
 	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","name":"\u12"}`,
 	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","links":[{"href":01}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":["vcard",[["FN",{},"text",["","Org"]],["ADR",{"label":"A","label":"B","Label":"C"},"text",[]],["adr",[],"text",["a",["b","c"],1]],["tel",{},"uri",["tel:1"]],["email",{},"text","e",5],["kind",{},"text"]]]}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":["vcard",[[1]],"extra"]}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":["VCARD",[]]}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":["vcard",null]}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":["vcard",[["fn",{},"text","a"],[null,{},"text","b"],[1]]]}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":"vcard"}]}`,
+	`{"startAddress":"10.0.0.0","endAddress":"10.0.0.255","entities":[{"vcardArray":["vcard",[["adr",{"label":"  "},"text",["x",""," "]]]],"entities":[{"vcardArray":["vcard",[{}]]}]}]}`,
 }
 
 func TestDecodeMatchesEncodingJSONOnEdges(t *testing.T) {

@@ -5,41 +5,137 @@ import (
 	"strings"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/jsonscan"
 )
 
-// parseVCard reads a jCard (RFC 7095): ["vcard", [[name, params, type,
-// value…], …]], decoded generically with the rest of the answer.
+// jcard is an entity's vcardArray (a jCard, RFC 7095: ["vcard",
+// [[name, params, type, value…], …]]) read in the same pass as the answer:
+// the contact, or the first thing wrong with it.
+//
 // Registries differ: ARIN, RIPE NCC and APNIC put the postal address in the
 // adr "label" parameter, LACNIC and AFRINIC in its components; AFRINIC
 // writes tel as a tel: URI.
-func parseVCard(field string, v any) (ipatlas.Contact, error) {
-	var c ipatlas.Contact
-	if v == nil {
-		return c, nil
-	}
-	top, ok := v.([]any)
-	if !ok || len(top) != 2 || top[0] != "vcard" {
-		return c, perr(field, `want ["vcard", [properties…]]`)
-	}
-	props, ok := top[1].([]any)
-	if !ok {
-		return c, perr(field+"[1]", "want an array of properties")
-	}
-	for i, p := range props {
-		prop, ok := p.([]any)
-		if !ok || len(prop) < 4 {
-			return c, perr(fmt.Sprintf("%s[1][%d]", field, i), "want [name, parameters, type, value]")
-		}
-		name, ok := prop[0].(string)
-		if !ok {
-			return c, perr(fmt.Sprintf("%s[1][%d][0]", field, i), "want a property name")
-		}
-		addProperty(&c, strings.ToLower(name), prop[1], prop[3])
-	}
-	return c, nil
+type jcard struct {
+	contact ipatlas.Contact
+	bad     *ParseError // Field is relative to vcardArray
 }
 
-func addProperty(c *ipatlas.Contact, name string, params, value any) {
+// decode reads a vcardArray. Only JSON syntax errors stop the scanner; a
+// jCard of the wrong shape is recorded in j.bad, the outer shape before the
+// properties', so the answer is still read to its end.
+func (j *jcard) decode(r *jsonscan.Reader) error {
+	*j = jcard{}
+	if r.Kind() != '[' {
+		if null, err := r.Null(); null || err != nil {
+			return err
+		}
+		j.bad = perr("", `want ["vcard", [properties…]]`)
+		return r.Skip()
+	}
+	var shapeOK, propsOK bool
+	n := 0
+	err := r.Array(func(i int) error {
+		n++
+		switch i {
+		case 0:
+			tag, err := r.Any()
+			shapeOK = tag == "vcard"
+			return err
+		case 1:
+			propsOK = r.Kind() == '['
+			if !propsOK {
+				return r.Skip()
+			}
+			return r.Array(j.property(r))
+		}
+		return r.Skip()
+	})
+	switch {
+	case !shapeOK || n != 2:
+		j.bad = perr("", `want ["vcard", [properties…]]`)
+	case !propsOK:
+		j.bad = perr("[1]", "want an array of properties")
+	}
+	return err
+}
+
+// property returns the reader of the i-th property: [name, params, type,
+// value…]. Only adr's "label" parameter and the values of the properties a
+// contact keeps are decoded; the rest is checked and skipped.
+func (j *jcard) property(r *jsonscan.Reader) func(i int) error {
+	return func(i int) error {
+		if r.Kind() != '[' {
+			j.fail(perr(fmt.Sprintf("[1][%d]", i), "want [name, parameters, type, value]"))
+			return r.Skip()
+		}
+		var name string
+		var nameOK bool
+		var label, value any
+		n := 0
+		err := r.Array(func(k int) error {
+			n++
+			switch {
+			case k == 0:
+				v, err := r.Any()
+				name, nameOK = v.(string)
+				name = strings.ToLower(name)
+				return err
+			case k == 1 && name == "adr":
+				return readLabel(r, &label)
+			case k == 3 && contactProperty[name]:
+				v, err := r.Any()
+				value = v
+				return err
+			}
+			return r.Skip()
+		})
+		switch {
+		case n < 4:
+			j.fail(perr(fmt.Sprintf("[1][%d]", i), "want [name, parameters, type, value]"))
+		case !nameOK:
+			j.fail(perr(fmt.Sprintf("[1][%d][0]", i), "want a property name"))
+		case j.bad == nil:
+			addProperty(&j.contact, name, label, value)
+		}
+		return err
+	}
+}
+
+// fail records the first thing wrong with the properties.
+func (j *jcard) fail(e *ParseError) {
+	if j.bad == nil {
+		j.bad = e
+	}
+}
+
+// readLabel reads a parameters object, keeping its "label" (the last, if
+// repeated; parameter names are matched exactly).
+func readLabel(r *jsonscan.Reader, label *any) error {
+	if r.Kind() != '{' {
+		return r.Skip()
+	}
+	return r.Object(func(key []byte) error {
+		if string(key) != "label" {
+			return r.Skip()
+		}
+		v, err := r.Any()
+		*label = v
+		return err
+	})
+}
+
+// contactProperty names the properties whose values a contact keeps.
+var contactProperty = map[string]bool{"fn": true, "kind": true, "org": true, "adr": true, "tel": true, "email": true}
+
+// result is the contact, or the error with its full field name.
+func (j *jcard) result(field string) (ipatlas.Contact, error) {
+	if j.bad != nil {
+		return ipatlas.Contact{}, &ParseError{Field: field + j.bad.Field, Msg: j.bad.Msg}
+	}
+	return j.contact, nil
+}
+
+func addProperty(c *ipatlas.Contact, name string, label, value any) {
 	switch name {
 	case "fn":
 		c.Name = text(value)
@@ -48,7 +144,7 @@ func addProperty(c *ipatlas.Contact, name string, params, value any) {
 	case "org":
 		c.Org = text(value)
 	case "adr":
-		c.Address = address(params, value)
+		c.Address = address(label, value)
 	case "tel":
 		if t := strings.TrimPrefix(text(value), "tel:"); t != "" {
 			c.Phone = append(c.Phone, t)
@@ -78,11 +174,9 @@ func text(v any) string {
 
 // address prefers the label parameter, else joins the non-empty components
 // (a component may itself be an array of strings).
-func address(params, value any) string {
-	if pm, ok := params.(map[string]any); ok {
-		if l := text(pm["label"]); strings.TrimSpace(l) != "" {
-			return l
-		}
+func address(label, value any) string {
+	if l := text(label); strings.TrimSpace(l) != "" {
+		return l
 	}
 	comps, ok := value.([]any)
 	if !ok {

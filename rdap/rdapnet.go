@@ -81,7 +81,7 @@ type (
 		Handle   string         `json:"handle"`
 		Roles    []string       `json:"roles"`
 		Status   []string       `json:"status"`
-		VCard    any            `json:"vcardArray"` // decoded in the same pass: many small Unmarshal calls cost more
+		VCard    jcard          `json:"-"` // "vcardArray", read by jcard.decode
 		Events   []wireEvent    `json:"events"`
 		Remarks  []wireRemark   `json:"remarks"`
 		Links    []ipatlas.Link `json:"links"`
@@ -264,7 +264,7 @@ func entities(field string, ws []wireEntity) ([]ipatlas.Entity, error) {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		e := ipatlas.Entity{Handle: w.Handle, Roles: w.Roles, Status: w.Status, Remarks: remarks(w.Remarks), Links: w.Links}
 		var err error
-		if e.Contact, err = parseVCard(f+".vcardArray", w.VCard); err != nil {
+		if e.Contact, err = w.VCard.result(f + ".vcardArray"); err != nil {
 			return nil, err
 		}
 		if e.Events, err = events(f+".events", w.Events); err != nil {
