@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/ipatlas/ipatlas"
 	_ "modernc.org/sqlite" // the SQLite driver, in pure Go
@@ -29,6 +30,7 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	lock   *os.File // held when opened exclusively
+	ckpt   *checkpointer
 	stmts  statements
 	closed bool
 }
@@ -43,6 +45,9 @@ type Options struct {
 	Exclusive bool
 	// ReadOnly refuses to create the file or write to it.
 	ReadOnly bool
+	// CheckpointEvery is how often the write-ahead log is copied into the
+	// database file, in the background. Defaults to one second.
+	CheckpointEvery time.Duration
 }
 
 // ErrLocked is returned when another process holds the database exclusively.
@@ -66,7 +71,10 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	if err := s.openDBs(o.ReadOnly); err != nil {
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = time.Second
+	}
+	if err := s.openDBs(o); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -77,10 +85,13 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openDBs(readOnly bool) error {
+func (s *Store) openDBs(o Options) error {
 	dsn := func(mode string) string {
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "wal_autocheckpoint(10000)"} {
+		// No automatic checkpoints: the checkpointer runs them beside the
+		// writer. The log is cut back to 64 MiB when it starts over.
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)",
+			"wal_autocheckpoint(0)", "journal_size_limit(67108864)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
@@ -90,17 +101,23 @@ func (s *Store) openDBs(readOnly bool) error {
 		return "file:" + s.path + "?" + q.Encode()
 	}
 	var err error
-	if !readOnly {
+	if !o.ReadOnly {
 		if s.write, err = sql.Open("sqlite", dsn("")); err != nil {
 			return fmt.Errorf("open %s: %w", s.path, err)
 		}
 		s.write.SetMaxOpenConns(1)
+		ckpt, err := sql.Open("sqlite", dsn(""))
+		if err != nil {
+			return fmt.Errorf("open %s: %w", s.path, err)
+		}
+		ckpt.SetMaxOpenConns(1)
+		s.ckpt = startCheckpointer(ckpt, o.CheckpointEvery)
 	}
 	if s.read, err = sql.Open("sqlite", dsn("ro")); err != nil {
 		return fmt.Errorf("open %s: %w", s.path, err)
 	}
 	s.read.SetMaxOpenConns(4)
-	if readOnly {
+	if o.ReadOnly {
 		s.write = s.read
 	}
 	return nil
@@ -180,6 +197,9 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.stmts.close()
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.write != nil && s.write != s.read {
 		errs = append(errs, s.write.Close())
 	}

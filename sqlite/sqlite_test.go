@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,4 +110,42 @@ func TestRawAnswersAreKeptCompressed(t *testing.T) {
 	if !bytes.Equal(got, raw) || len(body) >= len(raw) {
 		t.Errorf("stored %d bytes decompressing to %d; want the %d-byte answer, compressed", len(body), len(got), len(raw))
 	}
+}
+
+// TestLogIsCheckpointedInTheBackground: with SQLite's automatic checkpoint
+// off, committed pages reach the database file only through the
+// background checkpointer; the file must grow while the store stays open.
+func TestLogIsCheckpointedInTheBackground(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "atlas.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true, CheckpointEvery: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := fileSize(t, path)
+	var units []ipatlas.Unit
+	for i := range 2000 {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0})
+		units = append(units, ipatlas.Unit{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated, Range: ipatlas.Range{From: a, To: a}})
+	}
+	if _, err := s.StartRun(ctx, "test", units); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); fileSize(t, path) <= before; {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes after 10 s: nothing was checkpointed", before)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
