@@ -71,6 +71,11 @@ type Answer struct {
 	Failure *Failure   // why the address could not be answered, when it could not
 	Cursor  netip.Addr // the unit's new cursor; invalid when the unit is done
 	Raw     []byte     // the answer as received, when raw answers are kept
+	// NetworkJSON is Network as the stores keep it (internal/netjson), when
+	// whoever built the answer encoded it already: the crawl's walkers do,
+	// in parallel, so a store's single writer does not have to. Stores
+	// encode Network themselves when it is nil.
+	NetworkJSON []byte
 }
 
 // Failure records an address that could not be answered after retries.

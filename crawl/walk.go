@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/netjson"
 	"github.com/ipatlas/ipatlas/internal/u128"
 	"github.com/ipatlas/ipatlas/rdap"
 )
@@ -110,8 +111,14 @@ func (w *walker) step1(ctx context.Context, cursor netip.Addr) (ipatlas.Answer, 
 		qerr = &rdap.QueryError{Kind: rdap.KindMalformed, URL: got.URL,
 			Err: fmt.Errorf("answer %s does not hold the query %s", got.Network.Range, cursor)}
 	case qerr == nil:
-		w.step = u128.U128{}
+		// Encoded here, by each walker, rather than by the store's one
+		// writer; an answer that cannot be stored is malformed, not fatal.
 		n := got.Network
+		if a.NetworkJSON, err = netjson.Append(make([]byte, 0, len(got.Body)), &n); err != nil {
+			qerr = &rdap.QueryError{Kind: rdap.KindMalformed, URL: got.URL, Err: err}
+			break
+		}
+		w.step = u128.U128{}
 		a.Network, a.Cursor = &n, w.after(n.Range.To)
 		if w.unit.Range.To.Less(n.Range.To) {
 			w.c.spilled.Store(true)

@@ -32,6 +32,7 @@ type Store struct {
 	lock   *os.File // held when opened exclusively
 	ckpt   *checkpointer
 	stmts  statements
+	bounds unitBounds
 	closed bool
 }
 
@@ -49,6 +50,9 @@ type Options struct {
 	// database file, in the background. Defaults to one second.
 	CheckpointEvery time.Duration
 }
+
+// ErrReadOnly is returned by writes to a store opened read-only.
+var ErrReadOnly = errors.New("database is open read-only")
 
 // ErrLocked is returned when another process holds the database exclusively.
 var ErrLocked = errors.New("database is in use by another ipatlas process")

@@ -59,10 +59,7 @@ func TestReadOnlyOpenOfMissingFileFails(t *testing.T) {
 func TestLeasesOfACrashedProcessAreReleased(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "atlas.db")
-	s, _ := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true})
-	run, _ := s.StartRun(ctx, "", []ipatlas.Unit{{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated,
-		Range: ipatlas.Range{From: mustAddr("13.0.0.0"), To: mustAddr("13.0.0.255")}}})
+	s, path, run := openWithUnit(t)
 	if us, _, _ := s.Lease(ctx, run.ID, "", "crashed", 1<<62, 1); len(us) != 1 {
 		t.Fatal("no lease")
 	}
@@ -80,13 +77,8 @@ func TestLeasesOfACrashedProcessAreReleased(t *testing.T) {
 func TestRawAnswersAreKeptCompressed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "atlas.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := ipatlas.Range{From: mustAddr("13.0.0.0"), To: mustAddr("13.0.0.255")}
-	run, _ := s.StartRun(ctx, "", []ipatlas.Unit{{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated, Range: r}})
+	s, path, run := openWithUnit(t)
+	r := arinUnit.Range
 	_, ls, _ := s.Lease(ctx, run.ID, "", "w", time.Minute, 1)
 	raw := []byte(strings.Repeat(`{"handle":"NET-13-0-0-0-1"}`, 50))
 	if _, err := s.Commit(ctx, []ipatlas.Answer{{Lease: ls[0], Network: &ipatlas.Network{Registry: ipatlas.ARIN, Range: r, Handle: "N"}, Raw: raw}}); err != nil {
@@ -148,4 +140,61 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// TestCommitOfALeaseTakenElsewhere: a store keeps the bounds of the units
+// it leased in memory; an answer for a unit another store (process)
+// leased must still find its run and end, so spills are still counted.
+func TestCommitOfALeaseTakenElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "atlas.db")
+	leaser, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaser.Close()
+	writer, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	unit := ipatlas.Range{From: mustAddr("13.0.0.0"), To: mustAddr("13.0.0.127")}
+	run, _ := leaser.StartRun(ctx, "", []ipatlas.Unit{{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated, Range: unit}})
+	_, ls, err := leaser.Lease(ctx, run.ID, "", "w", time.Minute, 1)
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("Lease = %v, %v", ls, err)
+	}
+	wide := ipatlas.Range{From: mustAddr("13.0.0.0"), To: mustAddr("13.0.0.255")}
+	stale, err := writer.Commit(ctx, []ipatlas.Answer{{Lease: ls[0], Network: &ipatlas.Network{Registry: ipatlas.ARIN, Range: wide, Handle: "WIDE"}}})
+	if err != nil || len(stale) != 0 {
+		t.Fatalf("Commit = %v, %v", stale, err)
+	}
+	got, err := writer.LatestRun(ctx)
+	if err != nil || got.ID != run.ID || got.Spills != 1 {
+		t.Errorf("LatestRun = run %d with %d spills (%v), want run %d with 1", got.ID, got.Spills, err, run.ID)
+	}
+	n := 0
+	writer.Networks(ctx, run.ID, func(ipatlas.Network) error { n++; return nil })
+	if n != 1 {
+		t.Errorf("%d networks in run %d, want 1", n, run.ID)
+	}
+}
+
+func TestReadOnlyStoreRefusesWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, path, run := openWithUnit(t)
+	s.Close()
+	r, err := sqlite.Open(ctx, path, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, _, err := r.Lease(ctx, run.ID, ipatlas.ARIN, "w", time.Minute, 1); !errors.Is(err, sqlite.ErrReadOnly) {
+		t.Errorf("Lease on a read-only store: %v, want ErrReadOnly", err)
+	}
+	if _, err := r.Commit(ctx, []ipatlas.Answer{{Lease: ipatlas.Lease{Unit: 1, Token: 1}}}); !errors.Is(err, sqlite.ErrReadOnly) {
+		t.Errorf("Commit on a read-only store: %v, want ErrReadOnly", err)
+	}
 }
