@@ -84,9 +84,21 @@ func refJCard(v any) jcard {
 		if params, ok := prop[1].(map[string]any); ok {
 			label = params["label"]
 		}
-		addProperty(&j.contact, strings.ToLower(name), label, prop[3])
+		addProperty(&j.contact, asciiLower(name), label, prop[3])
 	}
 	return j
+}
+
+// asciiLower lowers ASCII letters only: vCard property names are ASCII and
+// match case-insensitively (RFC 6350, 3.3), so "\u212aind" (Kelvin sign)
+// is not "kind".
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // sameAsReference fails t when ParseNetwork and referenceParse disagree on

@@ -18,6 +18,7 @@ import (
 type jcard struct {
 	contact ipatlas.Contact
 	bad     *ParseError // Field is relative to vcardArray
+	buf     [16]byte    // room to lower a property name
 }
 
 // decode reads a vcardArray. Only JSON syntax errors stop the scanner; a
@@ -38,8 +39,11 @@ func (j *jcard) decode(r *jsonscan.Reader) error {
 		n++
 		switch i {
 		case 0:
-			tag, err := r.Any()
-			shapeOK = tag == "vcard"
+			if r.Kind() != '"' {
+				return r.Skip()
+			}
+			tag, err := r.Bytes()
+			shapeOK = string(tag) == "vcard"
 			return err
 		case 1:
 			propsOK = r.Kind() == '['
@@ -76,9 +80,11 @@ func (j *jcard) property(r *jsonscan.Reader) func(i int) error {
 			n++
 			switch {
 			case k == 0:
-				v, err := r.Any()
-				name, nameOK = v.(string)
-				name = strings.ToLower(name)
+				if r.Kind() != '"' {
+					return r.Skip()
+				}
+				b, err := r.Bytes()
+				name, nameOK = propertyNames[string(jsonscan.Fold(j.buf[:0], b))], err == nil
 				return err
 			case k == 1 && name == "adr":
 				return readLabel(r, &label)
@@ -126,6 +132,17 @@ func readLabel(r *jsonscan.Reader, label *any) error {
 
 // contactProperty names the properties whose values a contact keeps.
 var contactProperty = map[string]bool{"fn": true, "kind": true, "org": true, "adr": true, "tel": true, "email": true}
+
+// propertyNames maps the lowered names of the properties a contact keeps to
+// themselves, so reading a name allocates nothing; any other name maps to
+// "", which no property needs.
+var propertyNames = func() map[string]string {
+	m := map[string]string{}
+	for name := range contactProperty {
+		m[name] = name
+	}
+	return m
+}()
 
 // result is the contact, or the error with its full field name.
 func (j *jcard) result(field string) (ipatlas.Contact, error) {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxDepth bounds nesting, as encoding/json does.
@@ -186,12 +187,22 @@ func (r *Reader) String(s *string) error {
 	if null, err := r.Null(); null || err != nil {
 		return err
 	}
-	b, err := r.bytes()
-	if err == nil {
+	b, fresh, err := r.str()
+	switch {
+	case err != nil:
+	case fresh && len(b) > 0:
+		// Nobody else holds the unescaped copy: it becomes the string
+		// without a second copy.
+		*s = unsafe.String(&b[0], len(b))
+	default:
 		*s = string(b)
 	}
 	return err
 }
+
+// Bytes reads a string without copying it when it has no escapes: the
+// result may alias the input, so it must not be changed or kept.
+func (r *Reader) Bytes() ([]byte, error) { return r.bytes() }
 
 // Strings reads an array of strings (null elements are ""); null sets *ss
 // to nil, and an empty array to an empty slice, as encoding/json does.
@@ -209,12 +220,13 @@ func Slice[T any](r *Reader, s *[]T, elem func(*T) error) error {
 		}
 		return err
 	}
-	out := []T{}
+	// Each element is read in place: a pointer to a local would move every
+	// element to the heap on its own.
+	out := make([]T, 0, 4)
+	var zero T
 	err = r.Array(func(int) error {
-		var v T
-		err := elem(&v)
-		out = append(out, v)
-		return err
+		out = append(out, zero)
+		return elem(&out[len(out)-1])
 	})
 	*s = out
 	return err
@@ -223,8 +235,15 @@ func Slice[T any](r *Reader, s *[]T, elem func(*T) error) error {
 // bytes reads a string. The result aliases the input when the string has
 // no escapes, so it is valid only until the caller copies it.
 func (r *Reader) bytes() ([]byte, error) {
+	b, _, err := r.str()
+	return b, err
+}
+
+// str reads a string: an alias of the input when the string is valid UTF-8
+// without escapes, else a fresh copy, unescaped (fresh is true).
+func (r *Reader) str() (b []byte, fresh bool, err error) {
 	if r.space() != '"' {
-		return nil, r.unexpected("a string")
+		return nil, false, r.unexpected("a string")
 	}
 	r.pos++
 	start := r.pos
@@ -233,15 +252,24 @@ func (r *Reader) bytes() ([]byte, error) {
 		switch {
 		case c == '"':
 			r.pos++
-			return r.data[start : r.pos-1], nil
-		case c == '\\' || c >= utf8.RuneSelf:
-			return r.unquote(start)
+			return r.data[start : r.pos-1], false, nil
+		case c == '\\':
+			b, err := r.unquote(start)
+			return b, true, err
+		case c >= utf8.RuneSelf:
+			rn, size := utf8.DecodeRune(r.data[r.pos:])
+			if rn == utf8.RuneError && size == 1 {
+				b, err := r.unquote(start) // invalid UTF-8 becomes U+FFFD
+				return b, true, err
+			}
+			r.pos += size
+			continue
 		case c < ' ':
-			return nil, r.errorf("control character %#x in a string", c)
+			return nil, false, r.errorf("control character %#x in a string", c)
 		}
 		r.pos++
 	}
-	return nil, r.errorf("unterminated string")
+	return nil, false, r.errorf("unterminated string")
 }
 
 // unquote finishes a string that has escapes or non-ASCII bytes, from

@@ -78,3 +78,35 @@ func asSyntax(err error, se **jsonscan.SyntaxError) bool {
 	*se = s
 	return ok
 }
+
+// FuzzStringMatchesEncodingJSON: String reads what json.Unmarshal into a
+// string reads, and the result never shares memory with the input: the
+// input is overwritten after reading and the string must not change.
+func FuzzStringMatchesEncodingJSON(f *testing.F) {
+	for _, s := range append(seeds, `"plain"`, `"caf\u00e9"`, "\"café\"", "\"bad \xc3 utf8\"", `"a\/b"`, `""`) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want string
+		werr := json.Unmarshal(data, &want)
+		var got string
+		r := jsonscan.New(data)
+		err := r.String(&got)
+		if err == nil {
+			err = r.End()
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("String(%q) error %v, encoding/json %v", data, err, werr)
+		}
+		if err != nil {
+			return
+		}
+		input := string(data)
+		for i := range data {
+			data[i] = 'X'
+		}
+		if got != want {
+			t.Errorf("String(%q) = %q once the input was overwritten, want %q", input, got, want)
+		}
+	})
+}
