@@ -72,4 +72,16 @@ var migrations = []string{
 		waited    INTEGER NOT NULL DEFAULT 0, -- nanoseconds
 		PRIMARY KEY (run, registry)
 	);`,
+	`CREATE TABLE snapshots (
+		id       INTEGER PRIMARY KEY,
+		at       INTEGER NOT NULL UNIQUE, -- unix nanoseconds: when the data was true
+		datetime TEXT NOT NULL,           -- at, as given
+		source   TEXT NOT NULL,
+		created  INTEGER NOT NULL,
+		records  INTEGER NOT NULL,
+		added    INTEGER NOT NULL,
+		removed  INTEGER NOT NULL,
+		changed  INTEGER NOT NULL,
+		delta    BLOB NOT NULL -- history.Encode of the changes from the snapshot before it in time
+	);`,
 }

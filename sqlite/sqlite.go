@@ -200,15 +200,18 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.stmts.close()
+	// The writer closes last: SQLite copies the log into the database and
+	// removes it when the last connection closes, which a read-only one
+	// cannot do.
 	var errs []error
+	if s.read != nil && s.write != s.read {
+		errs = append(errs, s.read.Close())
+	}
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.close())
 	}
-	if s.write != nil && s.write != s.read {
+	if s.write != nil {
 		errs = append(errs, s.write.Close())
-	}
-	if s.read != nil {
-		errs = append(errs, s.read.Close())
 	}
 	if s.lock != nil {
 		errs = append(errs, s.lock.Close())

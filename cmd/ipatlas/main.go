@@ -33,6 +33,8 @@ func commands() []command {
 		{"crawl", "crawl the registries' RDAP services into the embedded database (resumable)", runCrawl},
 		{"demo", "run the whole job offline against the built-in registry simulator", runDemo},
 		{"export", "export the crawled networks (JSON lines, Whip's layout)", runExport},
+		{"load", "load Whip-format snapshot files into the history", runLoad},
+		{"snapshots", "list the snapshots of the history", runSnapshots},
 		{"sim", "run the registry simulator (RDAP for five RIRs, bootstrap and delegated files)", runSim},
 		{"status", "show a crawl's progress from the database", runStatus},
 		{"version", "print the version", runVersion},
@@ -113,20 +115,38 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 // parseFlags parses args, turning flag errors into usage errors and
 // refusing stray arguments.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	rest, err := parseFlagsAndArgs(fs, args)
+	if err == nil && len(rest) > 0 {
+		return usageErr("unexpected argument %q", rest[0])
+	}
+	return err
+}
+
+// parseFlagsAndArgs parses flags wherever they stand among the arguments
+// (ipatlas load a.jsonl --db x.db b.jsonl) and returns the arguments;
+// after "--" everything is an argument.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	usage := fs.Usage
 	fs.Usage = func() {} // Parse calls it on every error; print it only when asked
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if errors.Is(err, flag.ErrHelp) {
-		usage()
-		return err
+	defer func() { fs.Usage = usage }()
+	var rest []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return nil, err
+		}
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		consumed := len(args) - fs.NArg()
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(rest, fs.Args()...), nil
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
 	}
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
-	}
-	return nil
 }

@@ -83,7 +83,7 @@ func (w *writer) key(name string) {
 
 func (w *writer) str(name, v string) {
 	w.key(name)
-	w.b = appendString(w.b, v)
+	w.b = AppendString(w.b, v)
 }
 
 // optStr writes a member tagged omitempty.
@@ -96,7 +96,7 @@ func (w *writer) optStr(name, v string) {
 func (w *writer) optStrs(name string, vs []string) {
 	if len(vs) > 0 {
 		w.key(name)
-		w.list(len(vs), func(i int) { w.b = appendString(w.b, vs[i]) })
+		w.list(len(vs), func(i int) { w.b = AppendString(w.b, vs[i]) })
 	}
 }
 
@@ -241,9 +241,9 @@ func (w *writer) source(s ipatlas.Source) {
 
 const hex = "0123456789abcdef"
 
-// appendString quotes s as encoding/json does by default: HTML-sensitive
+// AppendString quotes s as encoding/json does by default: HTML-sensitive
 // characters and U+2028/U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

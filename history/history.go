@@ -1,0 +1,186 @@
+// Package history keeps the states of the data over time as differences:
+// each snapshot is stored as the delta from the snapshot before it in time
+// (ranges added or changed, with their payloads, and ranges removed), so
+// a version of a range is valid from the snapshot that set it until the
+// one that changed or removed it, and a removal is recorded, not lost.
+//
+// A delta is a sequence of operations, compressed with zstd:
+//
+//	op      = kind from to [len payload]
+//	kind    = 1 byte: 1 set (add or change), 2 remove
+//	from,to = 1 byte family (4 or 6), then 4 or 16 address bytes each
+//	len     = uvarint length of payload (set only)
+//
+// Operations are sorted as records are (ipatlas.CompareRecords).
+package history
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Op kinds.
+const (
+	opSet    = 1
+	opRemove = 2
+)
+
+// Op is one change between two states: Payload nil removes the range.
+type Op struct {
+	Range   ipatlas.Range
+	Payload []byte
+}
+
+// Delta is what changed from one state to the next, with counts.
+type Delta struct {
+	Ops                     []Op
+	Added, Removed, Changed int
+}
+
+// Diff is the delta that turns prev into next. Both are sorted by
+// ipatlas.CompareRecords with each range once.
+func Diff(prev, next []ipatlas.Record) Delta {
+	var d Delta
+	i, j := 0, 0
+	for i < len(prev) || j < len(next) {
+		var c int
+		switch {
+		case i == len(prev):
+			c = 1
+		case j == len(next):
+			c = -1
+		default:
+			c = ipatlas.CompareRecords(prev[i], next[j])
+		}
+		switch {
+		case c < 0:
+			d.Ops = append(d.Ops, Op{Range: prev[i].Range})
+			d.Removed++
+			i++
+		case c > 0:
+			d.Ops = append(d.Ops, Op{Range: next[j].Range, Payload: next[j].Payload})
+			d.Added++
+			j++
+		default:
+			if !bytes.Equal(prev[i].Payload, next[j].Payload) {
+				d.Ops = append(d.Ops, Op{Range: next[j].Range, Payload: next[j].Payload})
+				d.Changed++
+			}
+			i, j = i+1, j+1
+		}
+	}
+	return d
+}
+
+// ErrCorrupt is wrapped by errors about deltas that do not decode or do
+// not apply.
+var ErrCorrupt = errors.New("corrupt history")
+
+// Apply returns the state after ops (sorted) on state (sorted). An op that
+// removes a range the state lacks is corruption.
+func Apply(state []ipatlas.Record, ops []Op) ([]ipatlas.Record, error) {
+	out := make([]ipatlas.Record, 0, len(state)+len(ops))
+	i := 0
+	for _, op := range ops {
+		key := ipatlas.Record{Range: op.Range}
+		for i < len(state) && ipatlas.CompareRecords(state[i], key) < 0 {
+			out = append(out, state[i])
+			i++
+		}
+		held := i < len(state) && state[i].Range == op.Range
+		if held {
+			i++
+		}
+		switch {
+		case op.Payload != nil:
+			out = append(out, ipatlas.Record{Range: op.Range, Payload: op.Payload})
+		case !held:
+			return nil, fmt.Errorf("%w: removal of %s, which the state does not hold", ErrCorrupt, op.Range)
+		}
+	}
+	return append(out, state[i:]...), nil
+}
+
+var (
+	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+)
+
+// Encode writes ops in the delta format, compressed.
+func Encode(ops []Op) []byte {
+	var b []byte
+	for _, op := range ops {
+		kind := byte(opRemove)
+		if op.Payload != nil {
+			kind = opSet
+		}
+		b = append(b, kind)
+		b = appendAddr(b, op.Range.From)
+		b = appendAddr(b, op.Range.To)
+		if op.Payload != nil {
+			b = binary.AppendUvarint(b, uint64(len(op.Payload)))
+			b = append(b, op.Payload...)
+		}
+	}
+	return encoder.EncodeAll(b, nil)
+}
+
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		v := a.As4()
+		return append(append(b, 4), v[:]...)
+	}
+	v := a.As16()
+	return append(append(b, 6), v[:]...)
+}
+
+// Decode reads a delta written by Encode. Payloads alias one buffer.
+func Decode(data []byte) ([]Op, error) {
+	b, err := decoder.DecodeAll(data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	var ops []Op
+	for len(b) > 0 {
+		kind := b[0]
+		if kind != opSet && kind != opRemove {
+			return nil, fmt.Errorf("%w: operation kind %d", ErrCorrupt, kind)
+		}
+		var op Op
+		var from, to netip.Addr
+		if from, b, err = readAddr(b[1:]); err == nil {
+			to, b, err = readAddr(b)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if op.Range, err = ipatlas.NewRange(from, to); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if kind == opSet {
+			n, k := binary.Uvarint(b)
+			if k <= 0 || uint64(len(b)-k) < n {
+				return nil, fmt.Errorf("%w: payload of %s cut short", ErrCorrupt, op.Range)
+			}
+			op.Payload, b = b[k:k+int(n):k+int(n)], b[k+int(n):]
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+func readAddr(b []byte) (netip.Addr, []byte, error) {
+	switch {
+	case len(b) >= 5 && b[0] == 4:
+		return netip.AddrFrom4([4]byte(b[1:5])), b[5:], nil
+	case len(b) >= 17 && b[0] == 6:
+		return netip.AddrFrom16([16]byte(b[1:17])), b[17:], nil
+	}
+	return netip.Addr{}, nil, fmt.Errorf("%w: address cut short", ErrCorrupt)
+}

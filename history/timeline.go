@@ -1,0 +1,104 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// Stored is a snapshot as kept: its description and its delta from the
+// snapshot before it in time.
+type Stored struct {
+	ipatlas.Snapshot
+	Ops []Op
+}
+
+// Pending is a snapshot to add: its description (ID unset) and its full
+// state, sorted by ipatlas.CompareRecords.
+type Pending struct {
+	ipatlas.Snapshot
+	Records []ipatlas.Record
+}
+
+// Write is what Merge asks a store to do: insert a new snapshot (ID 0) or
+// replace a stored one's delta, with the counts.
+type Write struct {
+	Snapshot ipatlas.Snapshot
+	Ops      []Op
+}
+
+// ErrSnapshotExists is returned when a snapshot is added at the moment of
+// one already kept, with different data.
+var ErrSnapshotExists = errors.New("a different snapshot exists at that datetime")
+
+// Merge adds pending snapshots to a timeline of stored ones (sorted by At),
+// in any order: a snapshot older than some stored ones takes its place in
+// time, and the delta of the stored snapshot that follows it is rewritten
+// against it. A pending snapshot identical to the stored one at the same
+// moment is skipped, so loading a file twice changes nothing.
+func Merge(stored []Stored, pending []Pending) ([]Write, error) {
+	pending = slices.Clone(pending)
+	slices.SortStableFunc(pending, func(a, b Pending) int { return a.At.Compare(b.At) })
+	for i := 1; i < len(pending); i++ {
+		if pending[i].At.Equal(pending[i-1].At) {
+			return nil, fmt.Errorf("%s and %s: %w (%s)", pending[i-1].Source, pending[i].Source, ErrSnapshotExists, pending[i].Datetime)
+		}
+	}
+	var writes []Write
+	var kept, state []ipatlas.Record // the stored chain's state, and the merged one's
+	afterNew := false                // the last snapshot in time was a pending one
+	p := 0
+	for _, s := range stored {
+		for ; p < len(pending) && pending[p].At.Before(s.At); p++ {
+			writes = append(writes, insert(pending[p], state))
+			state, afterNew = pending[p].Records, true
+		}
+		var err error
+		if kept, err = Apply(kept, s.Ops); err != nil {
+			return nil, fmt.Errorf("snapshot %d (%s): %w", s.ID, s.Datetime, err)
+		}
+		if p < len(pending) && pending[p].At.Equal(s.At) {
+			if !slices.EqualFunc(pending[p].Records, kept, ipatlas.Record.Same) {
+				return nil, fmt.Errorf("%s: %w (%s, snapshot %d)", pending[p].Source, ErrSnapshotExists, s.Datetime, s.ID)
+			}
+			p++
+		}
+		if afterNew {
+			d := Diff(state, kept)
+			s.Added, s.Removed, s.Changed = d.Added, d.Removed, d.Changed
+			writes = append(writes, Write{Snapshot: s.Snapshot, Ops: d.Ops})
+		}
+		state, afterNew = kept, false
+	}
+	for ; p < len(pending); p++ {
+		writes = append(writes, insert(pending[p], state))
+		state = pending[p].Records
+	}
+	return writes, nil
+}
+
+func insert(p Pending, prev []ipatlas.Record) Write {
+	d := Diff(prev, p.Records)
+	s := p.Snapshot
+	s.ID, s.Records = 0, len(p.Records)
+	s.Added, s.Removed, s.Changed = d.Added, d.Removed, d.Changed
+	return Write{Snapshot: s, Ops: d.Ops}
+}
+
+// States replays a timeline, calling fn with each snapshot and the state it
+// holds, in time order. The state passed is fn's to keep.
+func States(stored []Stored, fn func(ipatlas.Snapshot, []ipatlas.Record) error) error {
+	var state []ipatlas.Record
+	for _, s := range stored {
+		var err error
+		if state, err = Apply(state, s.Ops); err != nil {
+			return fmt.Errorf("snapshot %d (%s): %w", s.ID, s.Datetime, err)
+		}
+		if err := fn(s.Snapshot, state); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package history_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/history"
+)
+
+// memStore keeps a timeline the way a store does: it applies Merge's writes.
+type memStore struct {
+	stored []history.Stored
+	nextID int64
+}
+
+func (m *memStore) add(t *testing.T, pending ...history.Pending) error {
+	t.Helper()
+	writes, err := history.Merge(m.stored, pending)
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		if w.Snapshot.ID == 0 {
+			m.nextID++
+			w.Snapshot.ID = m.nextID
+			m.stored = append(m.stored, history.Stored{Snapshot: w.Snapshot, Ops: w.Ops})
+			continue
+		}
+		i := slices.IndexFunc(m.stored, func(s history.Stored) bool { return s.ID == w.Snapshot.ID })
+		m.stored[i] = history.Stored{Snapshot: w.Snapshot, Ops: w.Ops}
+	}
+	slices.SortFunc(m.stored, func(a, b history.Stored) int { return a.At.Compare(b.At) })
+	return nil
+}
+
+func day(i int) time.Time { return time.Date(2024, 1, 1+i, 0, 0, 0, 0, time.UTC) }
+
+func pending(i int, records []ipatlas.Record) history.Pending {
+	return history.Pending{Snapshot: ipatlas.Snapshot{At: day(i), Datetime: day(i).Format("2006-01-02"), Source: fmt.Sprintf("snap-%d", i)}, Records: records}
+}
+
+// TestSnapshotsInAnyOrderGiveTheSameHistory: snapshots added one by one in
+// a random order, or in random batches, replay to exactly their states in
+// time order, with counts that match the deltas.
+func TestSnapshotsInAnyOrderGiveTheSameHistory(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 100 {
+		n := 1 + rng.IntN(6)
+		states := make([][]ipatlas.Record, n)
+		for i := range states {
+			states[i] = randomState(rng, rng.IntN(30))
+		}
+		order := rng.Perm(n)
+		var m memStore
+		for len(order) > 0 {
+			k := 1 + rng.IntN(len(order))
+			var batch []history.Pending
+			for _, i := range order[:k] {
+				batch = append(batch, pending(i, states[i]))
+			}
+			order = order[k:]
+			if err := m.add(t, batch...); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		i := 0
+		err := history.States(m.stored, func(s ipatlas.Snapshot, got []ipatlas.Record) error {
+			d := history.Diff(prevState(states, i), states[i])
+			switch {
+			case !s.At.Equal(day(i)):
+				return fmt.Errorf("snapshot %d at %v, want %v", i, s.At, day(i))
+			case !sameRecords(got, states[i]):
+				return fmt.Errorf("snapshot %d state %v, want %v", i, got, states[i])
+			case s.Added != d.Added || s.Removed != d.Removed || s.Changed != d.Changed || s.Records != len(states[i]):
+				return fmt.Errorf("snapshot %d counts %+v, want %+v and %d records", i, s, d, len(states[i]))
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != n {
+			t.Fatalf("round %d: %v after %d of %d snapshots", round, err, i, n)
+		}
+	}
+}
+
+func prevState(states [][]ipatlas.Record, i int) []ipatlas.Record {
+	if i == 0 {
+		return nil
+	}
+	return states[i-1]
+}
+
+func TestSameDatetimeTwice(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	a, b := randomState(rng, 20), randomState(rng, 20)
+	var m memStore
+	if err := m.add(t, pending(0, a)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.add(t, pending(0, slices.Clone(a))); err != nil || len(m.stored) != 1 {
+		t.Errorf("the same snapshot again: %v, %d snapshots; want a no-op", err, len(m.stored))
+	}
+	if err := m.add(t, pending(0, b)); !errors.Is(err, history.ErrSnapshotExists) {
+		t.Errorf("different data at the same datetime: %v, want ErrSnapshotExists", err)
+	}
+	if err := m.add(t, pending(1, a), pending(1, b)); !errors.Is(err, history.ErrSnapshotExists) {
+		t.Errorf("two new snapshots at one datetime: %v, want ErrSnapshotExists", err)
+	}
+}

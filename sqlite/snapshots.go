@@ -1,0 +1,122 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/history"
+)
+
+// AddSnapshots adds snapshots to the history in one transaction, in any
+// order against those kept (history.Merge): nothing is written unless all
+// of them are.
+func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]ipatlas.Snapshot, error) {
+	var added []ipatlas.Snapshot
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		stored, err := timeline(ctx, tx)
+		if err != nil {
+			return err
+		}
+		writes, err := history.Merge(stored, pending)
+		if err != nil {
+			return err
+		}
+		added = added[:0]
+		now := time.Now().UnixNano()
+		for _, w := range writes {
+			sn := w.Snapshot
+			if sn.ID != 0 {
+				_, err = tx.ExecContext(ctx, `UPDATE snapshots SET added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
+					sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
+			} else {
+				err = tx.QueryRowContext(ctx, `INSERT INTO snapshots (at, datetime, source, created, records, added, removed, changed, delta)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created`,
+					sn.At.UnixNano(), sn.Datetime, sn.Source, now, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops)).Scan(&sn.ID, &now)
+				sn.Created = time.Unix(0, now).UTC()
+				added = append(added, sn)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add snapshots to %s: %w", s.path, err)
+	}
+	return added, nil
+}
+
+// Snapshots lists the snapshots in time order.
+func (s *Store) Snapshots(ctx context.Context) ([]ipatlas.Snapshot, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots ORDER BY at`)
+	if err != nil {
+		return nil, fmt.Errorf("list snapshots in %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []ipatlas.Snapshot
+	for rows.Next() {
+		sn, err := scanSnapshot(rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sn)
+	}
+	return out, rows.Err()
+}
+
+// Timeline is every snapshot in time order with its delta, for replaying
+// history (history.States).
+func (s *Store) Timeline(ctx context.Context) ([]history.Stored, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	out, err := timeline(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", s.path, err)
+	}
+	return out, nil
+}
+
+const snapshotColumns = `id, at, datetime, source, created, records, added, removed, changed`
+
+func timeline(ctx context.Context, tx *sql.Tx) ([]history.Stored, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+snapshotColumns+`, delta FROM snapshots ORDER BY at`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []history.Stored
+	for rows.Next() {
+		var delta []byte
+		sn, err := scanSnapshot(rows, &delta)
+		if err != nil {
+			return nil, err
+		}
+		ops, err := history.Decode(delta)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %d (%s): %w", sn.ID, sn.Datetime, err)
+		}
+		out = append(out, history.Stored{Snapshot: sn, Ops: ops})
+	}
+	return out, rows.Err()
+}
+
+func scanSnapshot(rows *sql.Rows, delta *[]byte) (ipatlas.Snapshot, error) {
+	var sn ipatlas.Snapshot
+	var at, created int64
+	dst := []any{&sn.ID, &at, &sn.Datetime, &sn.Source, &created, &sn.Records, &sn.Added, &sn.Removed, &sn.Changed}
+	if delta != nil {
+		dst = append(dst, delta)
+	}
+	if err := rows.Scan(dst...); err != nil {
+		return sn, err
+	}
+	sn.At, sn.Created = time.Unix(0, at).UTC(), time.Unix(0, created).UTC()
+	return sn, nil
+}
