@@ -84,11 +84,11 @@ func (j *jcard) property(r *jsonscan.Reader) func(i int) error {
 					return r.Skip()
 				}
 				b, err := r.Bytes()
-				name, nameOK = propertyNames[string(jsonscan.Fold(j.buf[:0], b))], err == nil
+				name, nameOK = contactProperties[string(jsonscan.Fold(j.buf[:0], b))], err == nil
 				return err
 			case k == 1 && name == "adr":
 				return readLabel(r, &label)
-			case k == 3 && contactProperty[name]:
+			case k == 3 && name != "":
 				v, err := r.Any()
 				value = v
 				return err
@@ -130,19 +130,10 @@ func readLabel(r *jsonscan.Reader, label *any) error {
 	})
 }
 
-// contactProperty names the properties whose values a contact keeps.
-var contactProperty = map[string]bool{"fn": true, "kind": true, "org": true, "adr": true, "tel": true, "email": true}
-
-// propertyNames maps the lowered names of the properties a contact keeps to
-// themselves, so reading a name allocates nothing; any other name maps to
-// "", which no property needs.
-var propertyNames = func() map[string]string {
-	m := map[string]string{}
-	for name := range contactProperty {
-		m[name] = name
-	}
-	return m
-}()
+// contactProperties maps the lowered names of the properties a contact
+// keeps to themselves, so reading a name allocates nothing; any other name
+// looks up as "", which no property needs.
+var contactProperties = map[string]string{"fn": "fn", "kind": "kind", "org": "org", "adr": "adr", "tel": "tel", "email": "email"}
 
 // result is the contact, or the error with its full field name.
 func (j *jcard) result(field string) (ipatlas.Contact, error) {

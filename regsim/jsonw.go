@@ -2,7 +2,8 @@ package regsim
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/ipatlas/ipatlas/internal/netjson"
 )
 
 // jw appends JSON to a byte slice. The simulator renders tens of thousands
@@ -31,12 +32,12 @@ func (w *jw) endArr() { w.close(']') }
 // key writes "k": and leaves the next value without a leading comma.
 func (w *jw) key(k string) {
 	w.sep()
-	w.b = appendString(w.b, k)
+	w.b = netjson.AppendPlainString(w.b, k)
 	w.b = append(w.b, ':')
 	w.comma = false
 }
 
-func (w *jw) str(s string) { w.sep(); w.b = appendString(w.b, s) }
+func (w *jw) str(s string) { w.sep(); w.b = netjson.AppendPlainString(w.b, s) }
 func (w *jw) num(n int64)  { w.sep(); w.b = strconv.AppendInt(w.b, n, 10) }
 func (w *jw) raw(s string) { w.sep(); w.b = append(w.b, s...) }
 
@@ -53,48 +54,4 @@ func (w *jw) strs(ss ...string) {
 		w.str(s)
 	}
 	w.endArr()
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string (RFC 8259 §7).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				i += size
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -402,15 +402,8 @@ func (r *Reader) digits() int {
 
 // Int reads an integer that fits in bits; null leaves *v as it was.
 func (r *Reader) Int(v *int64, bits int) error {
-	if null, err := r.Null(); null || err != nil {
-		return err
-	}
-	if c := r.space(); c != '-' && (c < '0' || c > '9') {
-		return r.unexpected("a number")
-	}
-	at := r.pos
-	lit, err := r.number()
-	if err != nil {
+	lit, at, err := r.integer()
+	if lit == nil || err != nil {
 		return err
 	}
 	n, err := strconv.ParseInt(string(lit), 10, bits)
@@ -424,15 +417,8 @@ func (r *Reader) Int(v *int64, bits int) error {
 // Uint reads an unsigned integer that fits in bits; null leaves *v as it
 // was.
 func (r *Reader) Uint(v *uint64, bits int) error {
-	if null, err := r.Null(); null || err != nil {
-		return err
-	}
-	if c := r.space(); c != '-' && (c < '0' || c > '9') {
-		return r.unexpected("a number")
-	}
-	at := r.pos
-	lit, err := r.number()
-	if err != nil {
+	lit, at, err := r.integer()
+	if lit == nil || err != nil {
 		return err
 	}
 	n, err := strconv.ParseUint(string(lit), 10, bits)
@@ -441,6 +427,20 @@ func (r *Reader) Uint(v *uint64, bits int) error {
 	}
 	*v = n
 	return nil
+}
+
+// integer reads a number's text and where it starts, for Int and Uint to
+// convert; lit is nil for null.
+func (r *Reader) integer() (lit []byte, at int, err error) {
+	if null, err := r.Null(); null || err != nil {
+		return nil, 0, err
+	}
+	if c := r.space(); c != '-' && (c < '0' || c > '9') {
+		return nil, 0, r.unexpected("a number")
+	}
+	at = r.pos
+	lit, err = r.number()
+	return lit, at, err
 }
 
 // Skip checks and passes over the next value, whatever it is.

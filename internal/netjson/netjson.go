@@ -30,17 +30,11 @@ func Append(dst []byte, n *ipatlas.Network) ([]byte, error) {
 	w.optStrs("status", n.Status)
 	w.optStr("country", n.Country)
 	w.optStr("parent_handle", n.ParentHandle)
-	if len(n.OriginAS) > 0 {
-		w.key("origin_as")
-		w.list(len(n.OriginAS), func(i int) { w.b = strconv.AppendUint(w.b, uint64(n.OriginAS[i]), 10) })
-	}
+	w.optList("origin_as", len(n.OriginAS), func(i int) { w.b = strconv.AppendUint(w.b, uint64(n.OriginAS[i]), 10) })
 	w.events(n.Events)
 	w.entities(n.Entities)
 	w.remarks("remarks", n.Remarks)
-	if len(n.CIDRs) > 0 {
-		w.key("cidrs")
-		w.list(len(n.CIDRs), func(i int) { w.prefix(n.CIDRs[i]) })
-	}
+	w.optList("cidrs", len(n.CIDRs), func(i int) { w.prefix(n.CIDRs[i]) })
 	w.optStr("port43", n.Port43)
 	w.remarks("notices", n.Notices)
 	w.links(n.Links)
@@ -94,9 +88,15 @@ func (w *writer) optStr(name, v string) {
 }
 
 func (w *writer) optStrs(name string, vs []string) {
-	if len(vs) > 0 {
+	w.optList(name, len(vs), func(i int) { w.b = AppendString(w.b, vs[i]) })
+}
+
+// optList writes name and an array of n elements, each by elem; nothing
+// when n is 0 (omitempty).
+func (w *writer) optList(name string, n int, elem func(i int)) {
+	if n > 0 {
 		w.key(name)
-		w.list(len(vs), func(i int) { w.b = AppendString(w.b, vs[i]) })
+		w.list(n, elem)
 	}
 }
 
@@ -145,11 +145,7 @@ func (w *writer) time(t time.Time) {
 }
 
 func (w *writer) events(es []ipatlas.Event) {
-	if len(es) == 0 {
-		return
-	}
-	w.key("events")
-	w.list(len(es), func(i int) {
+	w.optList("events", len(es), func(i int) {
 		w.open('{')
 		w.str("action", es[i].Action)
 		w.key("date")
@@ -160,11 +156,7 @@ func (w *writer) events(es []ipatlas.Event) {
 }
 
 func (w *writer) entities(es []ipatlas.Entity) {
-	if len(es) == 0 {
-		return
-	}
-	w.key("entities")
-	w.list(len(es), func(i int) { w.entity(&es[i]) })
+	w.optList("entities", len(es), func(i int) { w.entity(&es[i]) })
 }
 
 func (w *writer) entity(e *ipatlas.Entity) {
@@ -201,11 +193,7 @@ func (w *writer) contact(c *ipatlas.Contact) {
 }
 
 func (w *writer) remarks(name string, rs []ipatlas.Remark) {
-	if len(rs) == 0 {
-		return
-	}
-	w.key(name)
-	w.list(len(rs), func(i int) {
+	w.optList(name, len(rs), func(i int) {
 		w.open('{')
 		w.optStr("title", rs[i].Title)
 		w.optStrs("description", rs[i].Description)
@@ -214,11 +202,7 @@ func (w *writer) remarks(name string, rs []ipatlas.Remark) {
 }
 
 func (w *writer) links(ls []ipatlas.Link) {
-	if len(ls) == 0 {
-		return
-	}
-	w.key("links")
-	w.list(len(ls), func(i int) {
+	w.optList("links", len(ls), func(i int) {
 		w.open('{')
 		w.optStr("value", ls[i].Value)
 		w.optStr("rel", ls[i].Rel)
@@ -243,12 +227,33 @@ const hex = "0123456789abcdef"
 
 // AppendString quotes s as encoding/json does by default: HTML-sensitive
 // characters and U+2028/U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendString(b, s, true) }
+
+// AppendPlainString quotes s as RFC 8259 asks and no more: <, >, & and
+// U+2028/U+2029 stay as they are, as the registries write them. Invalid
+// UTF-8 becomes U+FFFD.
+func AppendPlainString(b []byte, s string) []byte { return appendString(b, s, false) }
+
+// plainSafe and htmlSafe mark the ASCII bytes each quoter writes as they
+// are.
+var plainSafe, htmlSafe = func() (plain, html [utf8.RuneSelf]bool) {
+	for c := byte(' '); c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+		html[c] = plain[c] && c != '<' && c != '>' && c != '&'
+	}
+	return plain, html
+}()
+
+func appendString(b []byte, s string, html bool) []byte {
+	safe := &plainSafe
+	if html {
+		safe = &htmlSafe
+	}
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if safe[c] {
 				i++
 				continue
 			}
@@ -266,7 +271,7 @@ func AppendString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
+		if html && (r == '\u2028' || r == '\u2029') {
 			b = append(b, s[start:i]...)
 			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
 			i += size

@@ -148,3 +148,27 @@ func entities(r *rand.Rand, depth int) []ipatlas.Entity {
 	}
 	return out
 }
+
+// FuzzStringQuoting: AppendString gives json.Marshal's bytes; both quoters
+// give JSON that reads back as the string (invalid UTF-8 as U+FFFD), and
+// the plain one leaves <, > and & as they are.
+func FuzzStringQuoting(f *testing.F) {
+	for _, s := range []string{"", "plain", `a"b\c`, "tab\tnl\nbs\bff\f\x00\x1f", "<a href='x'>&amp;</a>", "\u2028\u2029", "caf\xc3\xa9 \xff", "😀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := netjson.AppendString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+		plain := netjson.AppendPlainString(nil, s)
+		var back, wantBack string
+		json.Unmarshal(want, &wantBack)
+		if err := json.Unmarshal(plain, &back); err != nil || back != wantBack {
+			t.Errorf("AppendPlainString(%q) = %s, reads back as %q (%v), want %q", s, plain, back, err, wantBack)
+		}
+		if bytes.Contains(plain, []byte(`\u003c`)) || bytes.Contains(plain, []byte(`\u0026`)) {
+			t.Errorf("AppendPlainString(%q) = %s escapes HTML characters", s, plain)
+		}
+	})
+}
