@@ -17,8 +17,8 @@ import (
 // Lease claims up to n units of the run: pending ones first, then ones
 // whose lease expired; each claim bumps the unit's fencing token.
 func (s *Store) Lease(ctx context.Context, run int64, reg ipatlas.Registry, owner string, ttl time.Duration, n int) ([]ipatlas.Unit, []ipatlas.Lease, error) {
-	if s.stmts.leaseOf == nil {
-		return nil, nil, fmt.Errorf("lease units: %s: %w", s.path, ErrReadOnly)
+	if err := s.writable(); err != nil {
+		return nil, nil, fmt.Errorf("lease units: %w", err)
 	}
 	var units []ipatlas.Unit
 	var leases []ipatlas.Lease
@@ -86,6 +86,9 @@ func sortByID(units []ipatlas.Unit, leases []ipatlas.Lease) {
 
 // Renew extends a lease that is still current.
 func (s *Store) Renew(ctx context.Context, l ipatlas.Lease, ttl time.Duration) (ipatlas.Lease, error) {
+	if err := s.writable(); err != nil {
+		return l, fmt.Errorf("renew lease on unit %d: %w", l.Unit, err)
+	}
 	exp := time.Now().Add(ttl)
 	res, err := s.write.ExecContext(ctx, `UPDATE units SET lease_expires = ? WHERE id = ? AND lease_token = ? AND state = 'leased'`,
 		exp.UnixNano(), l.Unit, l.Token)
@@ -104,9 +107,6 @@ func (s *Store) Renew(ctx context.Context, l ipatlas.Lease, ttl time.Duration) (
 // are skipped and their indexes returned. Encoding happens before the
 // transaction, so the write lock is held only for the writes.
 func (s *Store) Commit(ctx context.Context, answers []ipatlas.Answer) ([]int, error) {
-	if s.stmts.cursor == nil {
-		return nil, fmt.Errorf("commit %d answers: %s: %w", len(answers), s.path, ErrReadOnly)
-	}
 	encoded, err := encodeAnswers(answers)
 	if err != nil {
 		return nil, err

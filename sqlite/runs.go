@@ -71,6 +71,9 @@ func insertUnits(ctx context.Context, tx *sql.Tx, run int64, units []ipatlas.Uni
 
 // FinishRun marks a run finished.
 func (s *Store) FinishRun(ctx context.Context, run int64) error {
+	if err := s.writable(); err != nil {
+		return fmt.Errorf("finish run %d: %w", run, err)
+	}
 	_, err := s.write.ExecContext(ctx, `UPDATE runs SET finished = ? WHERE id = ?`, time.Now().UTC().UnixNano(), run)
 	if err != nil {
 		return fmt.Errorf("finish run %d: %w", run, err)

@@ -33,8 +33,8 @@ func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]
 					sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
 			} else {
 				err = tx.QueryRowContext(ctx, `INSERT INTO snapshots (at, datetime, source, created, records, added, removed, changed, delta)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created`,
-					sn.At.UnixNano(), sn.Datetime, sn.Source, now, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops)).Scan(&sn.ID, &now)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+					sn.At.UnixNano(), sn.Datetime, sn.Source, now, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops)).Scan(&sn.ID)
 				sn.Created = time.Unix(0, now).UTC()
 				added = append(added, sn)
 			}

@@ -33,7 +33,10 @@ type Store struct {
 	ckpt   *checkpointer
 	stmts  statements
 	bounds unitBounds
-	closed bool
+	// readOnly stores refuse writes themselves: their write pool is the
+	// read-only one, and their write statements are never prepared.
+	readOnly bool
+	closed   bool
 }
 
 var _ ipatlas.Store = (*Store)(nil)
@@ -69,7 +72,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	s := &Store{path: path}
+	s := &Store{path: path, readOnly: o.ReadOnly}
 	if o.Exclusive {
 		if err := s.takeLock(); err != nil {
 			return nil, err
@@ -219,7 +222,18 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// writable is checked by every write, before it reaches SQLite.
+func (s *Store) writable() error {
+	if s.readOnly {
+		return fmt.Errorf("%s: %w", s.path, ErrReadOnly)
+	}
+	return nil
+}
+
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err

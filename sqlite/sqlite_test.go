@@ -197,4 +197,13 @@ func TestReadOnlyStoreRefusesWrites(t *testing.T) {
 	if _, err := r.Commit(ctx, []ipatlas.Answer{{Lease: ipatlas.Lease{Unit: 1, Token: 1}}}); !errors.Is(err, sqlite.ErrReadOnly) {
 		t.Errorf("Commit on a read-only store: %v, want ErrReadOnly", err)
 	}
+	if _, err := r.Renew(ctx, ipatlas.Lease{Unit: 1, Token: 1}, time.Minute); !errors.Is(err, sqlite.ErrReadOnly) {
+		t.Errorf("Renew on a read-only store: %v, want ErrReadOnly", err)
+	}
+	if err := r.FinishRun(ctx, run.ID); !errors.Is(err, sqlite.ErrReadOnly) {
+		t.Errorf("FinishRun on a read-only store: %v, want ErrReadOnly", err)
+	}
+	if _, err := r.AddSnapshots(ctx, nil); !errors.Is(err, sqlite.ErrReadOnly) {
+		t.Errorf("AddSnapshots on a read-only store: %v, want ErrReadOnly", err)
+	}
 }
