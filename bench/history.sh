@@ -17,14 +17,14 @@ go build -o "$work/ipatlas" ./cmd/ipatlas
 
 now() { date +%s.%N; }
 t0=$(now)
-"$work/ipatlas" load --db "$work/onepass.db" "$work"/data/snap-*.jsonl >/dev/null
+/usr/bin/time -f %M -o "$work/rss" "$work/ipatlas" load --db "$work/onepass.db" "$work"/data/snap-*.jsonl >/dev/null
 t1=$(now)
 for f in "$work"/data/snap-*.jsonl; do "$work/ipatlas" load --db "$work/weekly.db" "$f" >/dev/null; done
 t2=$(now)
 size=$(stat -c %s "$work/onepass.db")
-awk -v a="$t0" -v b="$t1" -v c="$t2" -v s="$size" 'BEGIN {
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v s="$size" -v rss="$(tail -1 "$work/rss")" 'BEGIN {
 	one = b - a; weekly = c - b; mib = s / 1048576
-	printf "load all snapshots in one pass: %.2f s (Whip 13.0 s: %.1fx faster; goal >= 10x)\n", one, 13.0 / one
+	printf "load all snapshots in one pass: %.2f s (Whip 13.0 s: %.1fx faster; goal >= 10x), peak RSS %.0f MiB\n", one, 13.0 / one, rss / 1024
 	printf "weekly one-at-a-time ingest:    %.2f s (Whip 37.3 s: %.1fx faster; goal >= 10x)\n", weekly, 37.3 / weekly
 	printf "database on disk:               %.1f MiB (Whip 24.3 MiB: %.2fx its size; goal <= 1x)\n", mib, mib / 24.3
 }'
