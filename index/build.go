@@ -1,0 +1,517 @@
+package index
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/history"
+	"github.com/ipatlas/ipatlas/internal/netjson"
+	"github.com/ipatlas/ipatlas/internal/u128"
+)
+
+// Stats describes a built index.
+type Stats struct {
+	Snapshots            int
+	Versions             int // records: one per version of a range
+	Segments4, Segments6 int
+	Chains               int // distinct network-and-parents lists
+	RecordBytes          int64
+	FileBytes            int64
+}
+
+// Stamp identifies the history an index was built from: a store computes
+// it from its snapshot list, and an index whose stamp differs is stale.
+// Every change to a history adds a snapshot, so the snapshots' identities
+// and counts are enough.
+func Stamp(snaps []ipatlas.Snapshot) uint64 {
+	h := fnv.New64a()
+	var b [8 * 7]byte
+	for _, s := range snaps {
+		for i, v := range []int64{s.ID, s.At.UnixNano(), int64(s.Records), int64(s.Added), int64(s.Removed), int64(s.Changed), s.Created.UnixNano()} {
+			le.PutUint64(b[i*8:], uint64(v))
+		}
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+// Build writes the index of a history (its snapshots in time order, as a
+// store's Timeline gives them) to path, atomically: readers of an older
+// file at path keep it until they close it.
+func Build(path string, timeline []history.Stored) (Stats, error) {
+	b, err := newBuilder(timeline)
+	if err != nil {
+		return Stats{}, fmt.Errorf("index %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return Stats{}, err
+	}
+	stats, err := b.write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return Stats{}, fmt.Errorf("write index %s: %w", path, err)
+	}
+	return stats, nil
+}
+
+// version is one version of a range: its payload, valid from snapshot
+// from until snapshot to (exclusive; the snapshot count while current).
+type version struct {
+	first, last u128.U128
+	is4         bool
+	payload     []byte
+	from, to    int32
+	ref         uint32 // its record, once laid out
+}
+
+// compareVersions orders as ipatlas.CompareRecords does: IPv4 first, then
+// by first address, widest first.
+func compareVersions(a, b *version) int {
+	if a.is4 != b.is4 {
+		if a.is4 {
+			return -1
+		}
+		return 1
+	}
+	if c := a.first.Cmp(b.first); c != 0 {
+		return c
+	}
+	return b.last.Cmp(a.last)
+}
+
+// versionsOf replays the history's deltas, closing a range's version when
+// a later snapshot changes or removes it.
+func versionsOf(timeline []history.Stored) ([]version, error) {
+	n := int32(len(timeline))
+	var vs []version
+	var state, next []int32 // open versions, in range order
+	for k, s := range timeline {
+		next = next[:0]
+		i := 0
+		for _, op := range s.Ops {
+			v := version{first: u128.FromAddr(op.Range.From), last: u128.FromAddr(op.Range.To), is4: op.Range.Is4(),
+				payload: op.Payload, from: int32(k), to: n}
+			for i < len(state) && compareVersions(&vs[state[i]], &v) < 0 {
+				next = append(next, state[i])
+				i++
+			}
+			if i < len(state) && compareVersions(&vs[state[i]], &v) == 0 {
+				vs[state[i]].to = int32(k)
+				i++
+			} else if op.Payload == nil {
+				return nil, fmt.Errorf("snapshot %d (%s) removes %s, which it does not hold: %w", s.ID, s.Datetime, op.Range, history.ErrCorrupt)
+			}
+			if op.Payload != nil {
+				if len(op.Payload) < 2 || op.Payload[0] != '{' || op.Payload[len(op.Payload)-1] != '}' {
+					return nil, fmt.Errorf("snapshot %d (%s): %s: payload is not a JSON object: %w", s.ID, s.Datetime, op.Range, history.ErrCorrupt)
+				}
+				next = append(next, int32(len(vs)))
+				vs = append(vs, v)
+			}
+		}
+		next = append(next, state[i:]...)
+		state, next = next, state
+	}
+	return vs, nil
+}
+
+// builder holds everything of the file but the records, which are written
+// from the versions as the file is.
+type builder struct {
+	snaps      []history.Stored
+	vs         []version
+	order      []int32 // versions in range order, IPv4 first
+	fams       [2]familyTables
+	states     []uint32
+	chains     []uint32
+	recordsLen int
+	stats      Stats
+}
+
+// familyTables are one address family's segments.
+type familyTables struct {
+	starts  []u128.U128
+	top     []uint32
+	latest  []uint32
+	history []uint32
+}
+
+func newBuilder(timeline []history.Stored) (*builder, error) {
+	vs, err := versionsOf(timeline)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{snaps: timeline, vs: vs, states: []uint32{0}, chains: []uint32{0}}
+	b.order = make([]int32, len(vs))
+	for i := range b.order {
+		b.order[i] = int32(i)
+	}
+	slices.SortFunc(b.order, func(x, y int32) int {
+		if c := compareVersions(&vs[x], &vs[y]); c != 0 {
+			return c
+		}
+		return cmp.Compare(vs[x].from, vs[y].from)
+	})
+	if err := b.layOutRecords(); err != nil {
+		return nil, err
+	}
+	split, _ := slices.BinarySearchFunc(b.order, false, func(i int32, _ bool) int {
+		if vs[i].is4 {
+			return -1
+		}
+		return 1
+	})
+	seg := segmenter{b: b, chainIDs: map[string]uint32{}, stateIDs: map[string]uint32{}}
+	b.fams[0] = seg.family(b.order[:split], u128.From64(1<<32-1))
+	b.fams[1] = seg.family(b.order[split:], u128.U128{Hi: ^uint64(0), Lo: ^uint64(0)})
+	if len(b.states)*4 > maxSectionBytes || len(b.chains)*4 > maxSectionBytes {
+		return nil, fmt.Errorf("history too large for one index file")
+	}
+	b.stats = Stats{Snapshots: len(timeline), Versions: len(vs), Segments4: len(b.fams[0].starts),
+		Segments6: len(b.fams[1].starts), Chains: len(seg.chainIDs), RecordBytes: int64(b.recordsLen)}
+	return b, nil
+}
+
+// layOutRecords gives each version its record's place, in range order so
+// that neighbouring lookups read neighbouring records.
+func (b *builder) layOutRecords() error {
+	off := refUnit // offset 0 means "nothing"
+	var buf []byte
+	for _, i := range b.order {
+		v := &b.vs[i]
+		buf = b.appendRecord(buf[:0], v)
+		v.ref = uint32(off / refUnit)
+		off += recordSize(len(buf))
+		if off > maxSectionBytes {
+			return fmt.Errorf("history too large for one index file (records over %d bytes)", maxSectionBytes)
+		}
+	}
+	b.recordsLen = off
+	return nil
+}
+
+// recordSize is a record's size in the file: its length, its bytes, and
+// padding to the reference unit.
+func recordSize(n int) int { return (4 + n + refUnit - 1) &^ (refUnit - 1) }
+
+// appendRecord appends a version's ready-to-serve JSON: the range, the
+// datetime of the snapshot that first held this version, and the payload's
+// fields.
+func (b *builder) appendRecord(dst []byte, v *version) []byte {
+	dst = append(dst, `{"begin":"`...)
+	dst = v.first.Addr(v.is4).AppendTo(dst)
+	dst = append(dst, `","end":"`...)
+	dst = v.last.Addr(v.is4).AppendTo(dst)
+	dst = append(dst, `","datetime":`...)
+	dst = netjson.AppendString(dst, b.snaps[v.from].Datetime)
+	if fields := bytes.TrimSpace(v.payload[1 : len(v.payload)-1]); len(fields) > 0 {
+		dst = append(dst, ',')
+		dst = append(dst, fields...)
+	}
+	return append(dst, '}')
+}
+
+// moreSpecific orders the versions covering one place: the smaller range
+// first, and of two the same size (overlapping, not nested) the one that
+// starts later, as it is the one closer to the place's own start.
+func moreSpecific(a, b *version) int {
+	if c := a.last.Sub(a.first).Cmp(b.last.Sub(b.first)); c != 0 {
+		return c
+	}
+	return b.first.Cmp(a.first)
+}
+
+// segmenter flattens one family's versions into segments.
+type segmenter struct {
+	b        *builder
+	chainIDs map[string]uint32
+	stateIDs map[string]uint32
+	active   []int32
+	alive    []int32
+	times    []int32
+	list     []uint32
+	key      []byte
+}
+
+// family cuts the family's space at every version's first address and
+// after its last, so each segment is covered by the same versions
+// throughout, and records for each segment its states over time.
+func (s *segmenter) family(order []int32, maxAddr u128.U128) familyTables {
+	vs := s.b.vs
+	bounds := []u128.U128{{}}
+	for _, i := range order {
+		bounds = append(bounds, vs[i].first)
+		if vs[i].last != maxAddr {
+			bounds = append(bounds, vs[i].last.Add64(1))
+		}
+	}
+	slices.SortFunc(bounds, u128.U128.Cmp)
+	bounds = slices.Compact(bounds)
+	t := familyTables{starts: bounds, latest: make([]uint32, len(bounds)), history: make([]uint32, len(bounds))}
+	s.active = s.active[:0]
+	j := 0
+	for seg, start := range bounds {
+		s.active = slices.DeleteFunc(s.active, func(i int32) bool { return vs[i].last.Less(start) })
+		for ; j < len(order) && vs[order[j]].first == start; j++ {
+			s.active = append(s.active, order[j])
+		}
+		t.history[seg], t.latest[seg] = s.segmentStates()
+	}
+	t.top = topTable(bounds, maxAddr == u128.From64(1<<32-1))
+	return t
+}
+
+// topTable maps each value of the high 16 bits to the segment holding the
+// first address with those bits; the last entry is the last segment.
+func topTable(starts []u128.U128, is4 bool) []uint32 {
+	top := make([]uint32, topEntries)
+	seg := 0
+	for h := range topEntries - 1 {
+		a := u128.U128{Hi: uint64(h) << 48}
+		if is4 {
+			a = u128.From64(uint64(h) << 16)
+		}
+		for seg+1 < len(starts) && !a.Less(starts[seg+1]) {
+			seg++
+		}
+		top[h] = uint32(seg)
+	}
+	top[topEntries-1] = uint32(len(starts) - 1)
+	return top
+}
+
+// segmentStates lists, for the segment the active versions cover, what
+// covered it from each snapshot on where that changed: (snapshot, ref)
+// pairs. It returns the list's place and the ref at the last snapshot.
+func (s *segmenter) segmentStates() (at, latest uint32) {
+	vs, n := s.b.vs, int32(len(s.b.snaps))
+	s.times = s.times[:0]
+	for _, i := range s.active {
+		s.times = append(s.times, vs[i].from, vs[i].to)
+	}
+	slices.Sort(s.times)
+	s.times = slices.Compact(s.times)
+	s.list = s.list[:0]
+	var prev uint32
+	for _, t := range s.times {
+		if t >= n {
+			break
+		}
+		s.alive = s.alive[:0]
+		for _, i := range s.active {
+			if vs[i].from <= t && t < vs[i].to {
+				s.alive = append(s.alive, i)
+			}
+		}
+		ref := s.chainRef()
+		if ref != prev {
+			s.list = append(s.list, uint32(t), ref)
+			prev = ref
+		}
+	}
+	if len(s.list) == 0 {
+		return 0, 0
+	}
+	return s.intern(s.stateIDs, &s.b.states, s.list, true), prev
+}
+
+// chainRef is the reference for the alive versions: nothing, the one
+// record, or the chain of records from the most specific network out.
+func (s *segmenter) chainRef() uint32 {
+	vs := s.b.vs
+	switch len(s.alive) {
+	case 0:
+		return 0
+	case 1:
+		return vs[s.alive[0]].ref
+	}
+	slices.SortFunc(s.alive, func(x, y int32) int { return moreSpecific(&vs[x], &vs[y]) })
+	refs := make([]uint32, len(s.alive))
+	for k, i := range s.alive {
+		refs[k] = vs[i].ref
+	}
+	return chainFlag | s.intern(s.chainIDs, &s.b.chains, refs, false)
+}
+
+// intern appends a counted list of words to a section once: an identical
+// list already there is shared. It returns the list's place in words.
+func (s *segmenter) intern(ids map[string]uint32, section *[]uint32, words []uint32, pairs bool) uint32 {
+	s.key = s.key[:0]
+	for _, w := range words {
+		s.key = binary.LittleEndian.AppendUint32(s.key, w)
+	}
+	if id, ok := ids[string(s.key)]; ok {
+		return id
+	}
+	id := uint32(len(*section))
+	count := uint32(len(words))
+	if pairs {
+		count /= 2
+	}
+	*section = append(append(*section, count), words...)
+	ids[string(s.key)] = id
+	return id
+}
+
+// write writes the file: header last, once the sections' places and the
+// checksum are known.
+func (b *builder) write(f *os.File) (Stats, error) {
+	w := &fileWriter{bw: bufio.NewWriterSize(f, 1<<20), crc: crc32.New(castagnoli), off: headerSize}
+	if _, err := w.bw.Write(make([]byte, headerSize)); err != nil {
+		return Stats{}, err
+	}
+	var sections [numSections][2]uint64
+	section := func(id int, write func()) {
+		start := w.off
+		write()
+		sections[id] = [2]uint64{uint64(start), uint64(w.off - start)}
+		w.pad()
+	}
+	section(secSnapshots, func() { b.writeSnapshots(w) })
+	for k, fam := range b.fams {
+		base := []int{sec4Top, sec6Top}[k]
+		section(base, func() { w.words(fam.top) })
+		section(base+1, func() { w.starts(fam.starts, k == 0) })
+		section(base+2, func() { w.words(fam.latest) })
+		section(base+3, func() { w.words(fam.history) })
+	}
+	section(secStates, func() { w.words(b.states) })
+	section(secChains, func() { w.words(b.chains) })
+	section(secRecords, func() { b.writeRecords(w) })
+	if w.err == nil {
+		w.err = w.bw.Flush()
+	}
+	if w.err != nil {
+		return Stats{}, w.err
+	}
+	hdr := make([]byte, headerSize)
+	copy(hdr[offMagic:], magic)
+	le.PutUint32(hdr[offVersion:], formatVersion)
+	le.PutUint64(hdr[offStamp:], Stamp(snapshotsOf(b.snaps)))
+	le.PutUint32(hdr[offCRC:], w.crc.Sum32())
+	le.PutUint32(hdr[offSnapshots:], uint32(len(b.snaps)))
+	le.PutUint64(hdr[offFileSize:], uint64(w.off))
+	for i, s := range sections {
+		le.PutUint64(hdr[offSections+16*i:], s[0])
+		le.PutUint64(hdr[offSections+16*i+8:], s[1])
+	}
+	if _, err := f.WriteAt(hdr, 0); err != nil {
+		return Stats{}, err
+	}
+	b.stats.FileBytes = int64(w.off)
+	return b.stats, nil
+}
+
+func snapshotsOf(timeline []history.Stored) []ipatlas.Snapshot {
+	out := make([]ipatlas.Snapshot, len(timeline))
+	for i, s := range timeline {
+		out[i] = s.Snapshot
+	}
+	return out
+}
+
+// writeSnapshots writes the fixed entries, then the datetimes they point
+// into.
+func (b *builder) writeSnapshots(w *fileWriter) {
+	var strs []byte
+	entry := make([]byte, snapshotEntrySize)
+	for _, s := range b.snaps {
+		le.PutUint64(entry[0:], uint64(s.At.UnixNano()))
+		le.PutUint64(entry[8:], uint64(s.ID))
+		le.PutUint32(entry[16:], uint32(len(strs)))
+		le.PutUint32(entry[20:], uint32(len(s.Datetime)))
+		strs = append(strs, s.Datetime...)
+		w.write(entry)
+	}
+	w.write(strs)
+}
+
+func (b *builder) writeRecords(w *fileWriter) {
+	var buf []byte
+	w.write(make([]byte, refUnit))
+	for _, i := range b.order {
+		n := len(buf)
+		buf = b.appendRecord(append(buf, 0, 0, 0, 0), &b.vs[i])
+		le.PutUint32(buf[n:], uint32(len(buf)-n-4))
+		buf = append(buf, make([]byte, recordSize(len(buf)-n-4)-(len(buf)-n))...)
+		if len(buf) > 1<<16 {
+			w.write(buf)
+			buf = buf[:0]
+		}
+	}
+	w.write(buf)
+}
+
+// fileWriter writes sections, keeping the offset and the checksum, and
+// remembers the first error.
+type fileWriter struct {
+	bw  *bufio.Writer
+	crc hash.Hash32
+	off int
+	err error
+	buf []byte
+}
+
+func (w *fileWriter) write(p []byte) {
+	if w.err != nil {
+		return
+	}
+	w.crc.Write(p)
+	_, w.err = w.bw.Write(p)
+	w.off += len(p)
+}
+
+func (w *fileWriter) pad() {
+	var zero [8]byte
+	w.write(zero[:align8(w.off)-w.off])
+}
+
+func (w *fileWriter) words(ws []uint32) {
+	for len(ws) > 0 {
+		n := min(len(ws), 1<<14)
+		w.buf = w.buf[:0]
+		for _, v := range ws[:n] {
+			w.buf = le.AppendUint32(w.buf, v)
+		}
+		w.write(w.buf)
+		ws = ws[n:]
+	}
+}
+
+// starts writes segment starts: 4-byte addresses for IPv4, two 8-byte
+// halves (high first) for IPv6.
+func (w *fileWriter) starts(starts []u128.U128, is4 bool) {
+	w.buf = w.buf[:0]
+	for _, s := range starts {
+		if is4 {
+			w.buf = le.AppendUint32(w.buf, uint32(s.Lo))
+		} else {
+			w.buf = le.AppendUint64(le.AppendUint64(w.buf, s.Hi), s.Lo)
+		}
+		if len(w.buf) >= 1<<16 {
+			w.write(w.buf)
+			w.buf = w.buf[:0]
+		}
+	}
+	w.write(w.buf)
+}
