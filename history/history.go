@@ -146,7 +146,7 @@ func Decode(data []byte) ([]Op, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	var ops []Op
+	ops := make([]Op, 0, len(b)/64) // a set with a short payload is ~100 bytes
 	for len(b) > 0 {
 		kind := b[0]
 		if kind != opSet && kind != opRemove {

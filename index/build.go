@@ -59,6 +59,9 @@ func Build(path string, timeline []history.Stored) (Stats, error) {
 	}
 	stats, err := b.write(f)
 	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -103,7 +106,11 @@ func compareVersions(a, b *version) int {
 // a later snapshot changes or removes it.
 func versionsOf(timeline []history.Stored) ([]version, error) {
 	n := int32(len(timeline))
-	var vs []version
+	sets := 0
+	for _, s := range timeline {
+		sets += len(s.Ops)
+	}
+	vs := make([]version, 0, sets)
 	var state, next []int32 // open versions, in range order
 	for k, s := range timeline {
 		next = next[:0]
@@ -152,8 +159,7 @@ type builder struct {
 type familyTables struct {
 	starts  []u128.U128
 	top     []uint32
-	latest  []uint32
-	history []uint32
+	segs    []uint32 // per segment: latest reference, history word
 }
 
 func newBuilder(timeline []history.Stored) (*builder, error) {
@@ -243,14 +249,14 @@ func moreSpecific(a, b *version) int {
 
 // segmenter flattens one family's versions into segments.
 type segmenter struct {
-	b        *builder
+	b         *builder
 	chainIDs map[string]uint32
 	stateIDs map[string]uint32
-	active   []int32
-	alive    []int32
-	times    []int32
-	list     []uint32
-	key      []byte
+	active    []int32
+	alive     []int32
+	times     []int32
+	list      []uint32
+	key       []byte
 }
 
 // family cuts the family's space at every version's first address and
@@ -267,7 +273,7 @@ func (s *segmenter) family(order []int32, maxAddr u128.U128) familyTables {
 	}
 	slices.SortFunc(bounds, u128.U128.Cmp)
 	bounds = slices.Compact(bounds)
-	t := familyTables{starts: bounds, latest: make([]uint32, len(bounds)), history: make([]uint32, len(bounds))}
+	t := familyTables{starts: bounds, segs: make([]uint32, 2*len(bounds))}
 	s.active = s.active[:0]
 	j := 0
 	for seg, start := range bounds {
@@ -275,7 +281,7 @@ func (s *segmenter) family(order []int32, maxAddr u128.U128) familyTables {
 		for ; j < len(order) && vs[order[j]].first == start; j++ {
 			s.active = append(s.active, order[j])
 		}
-		t.history[seg], t.latest[seg] = s.segmentStates()
+		t.segs[2*seg+1], t.segs[2*seg] = s.segmentStates()
 	}
 	t.top = topTable(bounds, maxAddr == u128.From64(1<<32-1))
 	return t
@@ -302,8 +308,8 @@ func topTable(starts []u128.U128, is4 bool) []uint32 {
 
 // segmentStates lists, for the segment the active versions cover, what
 // covered it from each snapshot on where that changed: (snapshot, ref)
-// pairs. It returns the list's place and the ref at the last snapshot.
-func (s *segmenter) segmentStates() (at, latest uint32) {
+// pairs. It returns the history word and the ref at the last snapshot.
+func (s *segmenter) segmentStates() (hist, latest uint32) {
 	vs, n := s.b.vs, int32(len(s.b.snaps))
 	s.times = s.times[:0]
 	for _, i := range s.active {
@@ -329,8 +335,11 @@ func (s *segmenter) segmentStates() (at, latest uint32) {
 			prev = ref
 		}
 	}
-	if len(s.list) == 0 {
+	switch len(s.list) {
+	case 0:
 		return 0, 0
+	case 2: // one state, the common case: no list needed
+		return singleState | s.list[0], prev
 	}
 	return s.intern(s.stateIDs, &s.b.states, s.list, true), prev
 }
@@ -392,8 +401,7 @@ func (b *builder) write(f *os.File) (Stats, error) {
 		base := []int{sec4Top, sec6Top}[k]
 		section(base, func() { w.words(fam.top) })
 		section(base+1, func() { w.starts(fam.starts, k == 0) })
-		section(base+2, func() { w.words(fam.latest) })
-		section(base+3, func() { w.words(fam.history) })
+		section(base+2, func() { w.words(fam.segs) })
 	}
 	section(secStates, func() { w.words(b.states) })
 	section(secChains, func() { w.words(b.chains) })

@@ -32,12 +32,10 @@ const (
 	secSnapshots = iota
 	sec4Top
 	sec4Starts
-	sec4Latest
-	sec4History
+	sec4Segments
 	sec6Top
 	sec6Starts
-	sec6Latest
-	sec6History
+	sec6Segments
 	secStates
 	secChains
 	secRecords
@@ -74,7 +72,13 @@ const (
 	refUnit   = 4
 )
 
-// maxSectionUnits bounds a section addressed by references.
+// A segment's history word: 0 when nothing ever covered it; with
+// singleState set, what covers it never changed since the snapshot in the
+// low bits, and the latest reference says what; otherwise the place, in
+// words, of its list of states in the states section.
+const singleState = 1 << 31
+
+// maxSectionBytes bounds a section addressed by references.
 const maxSectionBytes = refMask * refUnit
 
 var le = binary.LittleEndian

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"sort"
 	"time"
 	"unsafe"
 )
@@ -19,6 +18,7 @@ type Index struct {
 	unmap   func() error
 	stamp   uint64
 	snaps   []Snapshot
+	snapAt  []int64 // snaps' times in ns, for searching
 	v4      family4
 	v6      family6
 	states  []uint32
@@ -33,15 +33,16 @@ type Snapshot struct {
 	Datetime string
 }
 
+// A family's segments: the first-level table, the starts, and per segment
+// two words, the latest reference and the history word.
 type family4 struct {
-	top, starts, latest, history []uint32
+	top, starts, segs []uint32
 }
 
 type family6 struct {
-	top     []uint32
-	starts  []uint64 // high half, low half
-	latest  []uint32
-	history []uint32
+	top    []uint32
+	starts []uint64 // high half, low half
+	segs   []uint32
 }
 
 // Open maps an index file and checks its structure (not its checksum or
@@ -118,12 +119,12 @@ func (ix *Index) parse() error {
 	if len(ix.states) == 0 || ix.states[0] != 0 || len(ix.chains) == 0 || len(ix.records) < refUnit {
 		return fmt.Errorf("states, chains or records section malformed")
 	}
-	ix.v4 = family4{top: words(sec[sec4Top]), starts: words(sec[sec4Starts]), latest: words(sec[sec4Latest]), history: words(sec[sec4History])}
-	ix.v6 = family6{top: words(sec[sec6Top]), starts: doubles(sec[sec6Starts]), latest: words(sec[sec6Latest]), history: words(sec[sec6History])}
-	if err := checkFamily(ix.v4.top, len(ix.v4.starts), ix.v4.latest, ix.v4.history, len(sec[sec4Starts]) == 4*len(ix.v4.starts)); err != nil {
+	ix.v4 = family4{top: words(sec[sec4Top]), starts: words(sec[sec4Starts]), segs: words(sec[sec4Segments])}
+	ix.v6 = family6{top: words(sec[sec6Top]), starts: doubles(sec[sec6Starts]), segs: words(sec[sec6Segments])}
+	if err := checkFamily(ix.v4.top, len(ix.v4.starts), ix.v4.segs, len(sec[sec4Starts]) == 4*len(ix.v4.starts)); err != nil {
 		return fmt.Errorf("IPv4: %v", err)
 	}
-	if err := checkFamily(ix.v6.top, len(ix.v6.starts)/2, ix.v6.latest, ix.v6.history, len(sec[sec6Starts]) == 8*len(ix.v6.starts) && len(ix.v6.starts)%2 == 0); err != nil {
+	if err := checkFamily(ix.v6.top, len(ix.v6.starts)/2, ix.v6.segs, len(sec[sec6Starts]) == 8*len(ix.v6.starts) && len(ix.v6.starts)%2 == 0); err != nil {
 		return fmt.Errorf("IPv6: %v", err)
 	}
 	return nil
@@ -131,8 +132,8 @@ func (ix *Index) parse() error {
 
 // checkFamily checks what lookups index with, so no lookup on a damaged
 // file can go out of bounds.
-func checkFamily(top []uint32, segs int, latest, hist []uint32, whole bool) error {
-	if !whole || segs == 0 || len(latest) != segs || len(hist) != segs || len(top) != topEntries {
+func checkFamily(top []uint32, segs int, words []uint32, whole bool) error {
+	if !whole || segs == 0 || len(words) != 2*segs || len(top) != topEntries {
 		return fmt.Errorf("segment tables malformed")
 	}
 	prev := uint32(0)
@@ -153,7 +154,7 @@ func (ix *Index) parseSnapshots(b []byte, n int) error {
 		return fmt.Errorf("snapshot table malformed")
 	}
 	strs := b[n*snapshotEntrySize:]
-	ix.snaps = make([]Snapshot, n)
+	ix.snaps, ix.snapAt = make([]Snapshot, n), make([]int64, n)
 	for i := range ix.snaps {
 		e := b[i*snapshotEntrySize:]
 		off, l := uint64(le.Uint32(e[16:])), uint64(le.Uint32(e[20:]))
@@ -161,6 +162,7 @@ func (ix *Index) parseSnapshots(b []byte, n int) error {
 			return fmt.Errorf("snapshot %d: datetime out of its section", i)
 		}
 		ix.snaps[i] = Snapshot{At: time.Unix(0, int64(le.Uint64(e))).UTC(), ID: int64(le.Uint64(e[8:])), Datetime: string(strs[off : off+l])}
+		ix.snapAt[i] = ix.snaps[i].At.UnixNano()
 		if i > 0 && !ix.snaps[i-1].At.Before(ix.snaps[i].At) {
 			return fmt.Errorf("snapshots out of time order")
 		}
@@ -225,14 +227,14 @@ func (ix *Index) find(a netip.Addr) (latest, hist uint32) {
 	if a.Is4() {
 		b := a.As4()
 		i := ix.v4.segment(binary.BigEndian.Uint32(b[:]))
-		return ix.v4.latest[i], ix.v4.history[i]
+		return ix.v4.segs[2*i], ix.v4.segs[2*i+1]
 	}
 	if !a.IsValid() {
 		return 0, 0
 	}
 	b := a.As16()
 	i := ix.v6.segment(binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]))
-	return ix.v6.latest[i], ix.v6.history[i]
+	return ix.v6.segs[2*i], ix.v6.segs[2*i+1]
 }
 
 // Hit is what covered an address: its most specific network's record and,
@@ -244,6 +246,10 @@ type Hit struct {
 
 // Found reports whether anything covered the address.
 func (h Hit) Found() bool { return h.ref != 0 }
+
+// Nested reports whether networks around the most specific one held the
+// address too (see Parents).
+func (h Hit) Nested() bool { return h.ref&chainFlag != 0 }
 
 // Record is the most specific network's record, ready-to-serve JSON with
 // "begin", "end" and "datetime" (when this version was first seen); nil
@@ -301,9 +307,14 @@ func (ix *Index) chain(ref uint32) []uint32 {
 	return ix.chains[i+1 : i+1+n]
 }
 
-// stateList is a segment's (snapshot, ref) pairs, flattened.
-func (ix *Index) stateList(at uint32) []uint32 {
-	i := uint64(at)
+// stateList is a segment's (snapshot, ref) pairs, flattened; one state
+// is spelled out in one.
+func (ix *Index) stateList(latest, hist uint32, one *[2]uint32) []uint32 {
+	if hist&singleState != 0 {
+		one[0], one[1] = hist&^singleState, latest
+		return one[:]
+	}
+	i := uint64(hist)
 	if i >= uint64(len(ix.states)) {
 		return nil
 	}
@@ -332,8 +343,14 @@ func (ix *Index) At(a netip.Addr, t time.Time) Hit {
 	if k == len(ix.snaps)-1 {
 		return Hit{ix, latest}
 	}
+	if hist&singleState != 0 { // unchanged since then
+		if uint32(k) >= hist&^singleState {
+			return Hit{ix, latest}
+		}
+		return Hit{}
+	}
 	var ref uint32
-	list := ix.stateList(hist)
+	list := ix.stateList(latest, hist, nil)
 	for i := 0; i+1 < len(list) && list[i] <= uint32(k); i += 2 {
 		ref = list[i+1]
 	}
@@ -342,7 +359,17 @@ func (ix *Index) At(a netip.Addr, t time.Time) Hit {
 
 // SnapshotAt is the index of the last snapshot taken at or before t, or -1.
 func (ix *Index) SnapshotAt(t time.Time) int {
-	return sort.Search(len(ix.snaps), func(i int) bool { return ix.snaps[i].At.After(t) }) - 1
+	ns := t.UnixNano()
+	lo, hi := 0, len(ix.snapAt)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ix.snapAt[mid] <= ns {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo - 1
 }
 
 // Version is one record in an address's history: the most specific network
@@ -356,8 +383,9 @@ type Version struct {
 // History appends every version of what covered a, newest first. A time
 // when nothing covered a is a gap between versions' Until and From.
 func (ix *Index) History(a netip.Addr, dst []Version) []Version {
-	_, hist := ix.find(a)
-	list := ix.stateList(hist)
+	latest, hist := ix.find(a)
+	var one [2]uint32
+	list := ix.stateList(latest, hist, &one)
 	until := len(ix.snaps)
 	start := len(dst)
 	var prevRec []byte

@@ -55,9 +55,9 @@ func TestOpenRefusesWhatIsNotAnIndex(t *testing.T) {
 		"newer version": {le32(good, 8, 99), "format version 99"},
 		"section past the end": {func() []byte {
 			b := append([]byte(nil), good...)
-			b[40+16*11+8] = 0xff // records' length
-			b[40+16*11+9] = 0xff
-			b[40+16*11+10] = 0xff
+			b[40+16*9+8] = 0xff // records' length
+			b[40+16*9+9] = 0xff
+			b[40+16*9+10] = 0xff
 			return b
 		}(), "out of the file"},
 	}

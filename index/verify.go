@@ -49,7 +49,7 @@ func (ix *Index) verify() error {
 		}
 		return nil
 	}
-	check := func(name string, segs int, start func(int) u128.U128, top, latest, hist []uint32, topOf func(h int) u128.U128) error {
+	check := func(name string, segs int, start func(int) u128.U128, top, words []uint32, topOf func(h int) u128.U128) error {
 		if !start(0).IsZero() {
 			return fmt.Errorf("%s: first segment does not start at the family's first address", name)
 		}
@@ -57,7 +57,7 @@ func (ix *Index) verify() error {
 			if i > 0 && !start(i-1).Less(start(i)) {
 				return fmt.Errorf("%s: segment %d does not start after segment %d", name, i, i-1)
 			}
-			if err := ix.verifySegment(latest[i], hist[i], ref); err != nil {
+			if err := ix.verifySegment(words[2*i], words[2*i+1], ref); err != nil {
 				return fmt.Errorf("%s: segment %d: %v", name, i, err)
 			}
 		}
@@ -74,11 +74,11 @@ func (ix *Index) verify() error {
 	}
 	v4 := func(i int) u128.U128 { return u128.From64(uint64(ix.v4.starts[i])) }
 	v6 := func(i int) u128.U128 { return u128.U128{Hi: ix.v6.starts[2*i], Lo: ix.v6.starts[2*i+1]} }
-	if err := check("IPv4", len(ix.v4.starts), v4, ix.v4.top, ix.v4.latest, ix.v4.history,
+	if err := check("IPv4", len(ix.v4.starts), v4, ix.v4.top, ix.v4.segs,
 		func(h int) u128.U128 { return u128.From64(uint64(h) << 16) }); err != nil {
 		return err
 	}
-	return check("IPv6", len(ix.v6.starts)/2, v6, ix.v6.top, ix.v6.latest, ix.v6.history,
+	return check("IPv6", len(ix.v6.starts)/2, v6, ix.v6.top, ix.v6.segs,
 		func(h int) u128.U128 { return u128.U128{Hi: uint64(h) << 48} })
 }
 
@@ -106,10 +106,11 @@ func (ix *Index) recordStarts() ([]bool, error) {
 
 // verifySegment checks one segment's state list and latest reference.
 func (ix *Index) verifySegment(latest, hist uint32, ref func(uint32) error) error {
-	if hist != 0 && (hist >= uint32(len(ix.states)) || ix.states[hist] == 0) {
+	if hist != 0 && hist&singleState == 0 && (hist >= uint32(len(ix.states)) || ix.states[hist] == 0) {
 		return fmt.Errorf("history at %d malformed", hist)
 	}
-	list := ix.stateList(hist)
+	var one [2]uint32
+	list := ix.stateList(latest, hist, &one)
 	if hist != 0 && list == nil {
 		return fmt.Errorf("history at %d overruns its section", hist)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -51,6 +52,17 @@ is stored.`)
 		fmt.Fprintf(e.stdout, "%d file(s) already loaded, unchanged\n", skipped)
 	}
 	fmt.Fprintf(e.stdout, "loaded %d file(s) in %s\n", len(files), time.Since(start).Round(time.Millisecond))
+	if len(added) == 0 {
+		if _, err := os.Stat(indexPath(*db)); err == nil {
+			return nil
+		}
+	}
+	start = time.Now()
+	st, err := buildIndex(ctx, store, indexPath(*db))
+	if err != nil {
+		return fmt.Errorf("the snapshots are stored; building the index failed: %w", err)
+	}
+	printIndexStats(e, indexPath(*db), st, time.Since(start))
 	return nil
 }
 

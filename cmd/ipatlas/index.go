@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/sqlite"
+)
+
+// indexPath is where a database's lookup index lives: next to it.
+func indexPath(db string) string { return db + ".index" }
+
+// buildIndex writes the index of the store's whole history.
+func buildIndex(ctx context.Context, store *sqlite.Store, path string) (index.Stats, error) {
+	timeline, err := store.Timeline(ctx)
+	if err != nil {
+		return index.Stats{}, err
+	}
+	return index.Build(path, timeline)
+}
+
+// openIndex opens a database's index, building it first when it is
+// missing or older than the database's history.
+func openIndex(ctx context.Context, db string) (*index.Index, error) {
+	store, err := sqlite.Open(ctx, db, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	snaps, err := store.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	path := indexPath(db)
+	ix, err := index.Open(path)
+	switch {
+	case err == nil && ix.Stamp() == index.Stamp(snaps):
+		return ix, nil
+	case err == nil:
+		ix.Close()
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%w (run 'ipatlas index --db %s' to rebuild it)", err, db)
+	}
+	if _, err := buildIndex(ctx, store, path); err != nil {
+		return nil, err
+	}
+	return index.Open(path)
+}
+
+func runIndex(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "index", "[flags]", `Build the database's lookup index (FILE.index, next to the database) from its
+whole history, or check the one there with --verify. load and crawl build it
+when they add a snapshot; lookup and serve build it when it is missing or
+stale.`)
+	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
+	verify := fs.Bool("verify", false, "check the existing index (checksum, segments, references, records) instead of building")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	path := indexPath(*db)
+	if *verify {
+		ix, err := index.Open(path)
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
+		if err := ix.Verify(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: ok, %d snapshots\n", path, len(ix.Snapshots()))
+		return nil
+	}
+	store, err := sqlite.Open(ctx, *db, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	start := time.Now()
+	st, err := buildIndex(ctx, store, path)
+	if err != nil {
+		return err
+	}
+	printIndexStats(e, path, st, time.Since(start))
+	return nil
+}
+
+func printIndexStats(e *env, path string, st index.Stats, took time.Duration) {
+	fmt.Fprintf(e.stdout, "index %s: %d snapshots, %d versions, %d+%d segments (IPv4+IPv6), %.1f MiB, built in %s\n",
+		path, st.Snapshots, st.Versions, st.Segments4, st.Segments6, float64(st.FileBytes)/(1<<20), took.Round(time.Millisecond))
+}

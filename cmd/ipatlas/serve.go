@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/serve"
+	"github.com/ipatlas/ipatlas/sqlite"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "[flags]", `Serve lookups over HTTP with Whip's API: GET /ip/{addr} (latest record),
+?datetime=ISO (the record then), ?datetime=all ({"history": [...]}, newest
+first), POST /ip (a JSON array of addresses or one per line), GET /healthz.
+Read-only. When the database gains a snapshot, the new index is swapped in
+without dropping a request. Ctrl-C stops it after the requests in flight.`)
+	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
+	listen := fs.String("listen", ":8080", "`address` to listen on")
+	reload := fs.Duration("reload", 10*time.Second, "how often to look for new snapshots (0: never)")
+	bulk := fs.Int("bulk-limit", 10_000, "most addresses in one POST /ip")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *bulk <= 0 {
+		return usageErr("--bulk-limit %d: want at least 1", *bulk)
+	}
+	ix, err := openIndex(ctx, *db)
+	if err != nil {
+		return err
+	}
+	live := serve.NewLive(ix)
+	defer live.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log.Info("serving", "addr", ln.Addr().String(), "db", *db, "snapshots", len(ix.Snapshots()))
+	if *reload > 0 {
+		go watchSnapshots(ctx, log, *db, live, *reload)
+	}
+	return serve.Serve(ctx, ln, serve.Handler(live, serve.Options{BulkLimit: *bulk}), 10*time.Second)
+}
+
+// watchSnapshots swaps in a new index whenever the database's history
+// changes; a failure is logged and the current index kept.
+func watchSnapshots(ctx context.Context, log *slog.Logger, db string, live *serve.Live, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := reloadIfChanged(ctx, db, live); err != nil {
+			log.Error("reload", "err", err)
+		}
+	}
+}
+
+func reloadIfChanged(ctx context.Context, db string, live *serve.Live) error {
+	store, err := sqlite.Open(ctx, db, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	snaps, err := store.Snapshots(ctx)
+	store.Close()
+	if err != nil {
+		return err
+	}
+	if index.Stamp(snaps) == live.Index().Stamp() {
+		return nil
+	}
+	ix, err := openIndex(ctx, db)
+	if err != nil {
+		return fmt.Errorf("new index: %w", err)
+	}
+	live.Swap(ix)
+	return nil
+}

@@ -1,0 +1,305 @@
+package serve
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/internal/netjson"
+	"github.com/ipatlas/ipatlas/whipfile"
+)
+
+// Options bound what a client may ask at once.
+type Options struct {
+	BulkLimit int   // addresses in one POST /ip (default 10,000)
+	MaxBody   int64 // bytes of a POST body (default 1 MiB)
+}
+
+// Handler answers:
+//
+//	GET  /ip/{addr}                the latest record, {} when none
+//	GET  /ip/{addr}?datetime=ISO   the record at that time
+//	GET  /ip/{addr}?datetime=all   {"history": [records, newest first]}
+//	POST /ip                       a JSON array of addresses, or one per line:
+//	                               a JSON array of answers in the same order
+//	GET  /healthz                  {"status": "ok", …} with the index served
+//
+// Records are Whip's: "begin", "end", "datetime" (when that version was
+// first seen) and the network's fields; for nested networks a "parents"
+// list follows, innermost first. Every answer is application/json; a bad
+// address or datetime is a 400 whose "error" names it.
+func Handler(live *Live, o Options) http.Handler {
+	if o.BulkLimit <= 0 {
+		o.BulkLimit = 10_000
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 1 << 20
+	}
+	s := &whip{live: live, opts: o}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ip/{addr}", s.lookup)
+	mux.HandleFunc("/ip", s.bulk)
+	mux.HandleFunc("/healthz", s.health)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s (try GET /ip/{addr})", r.URL.Path))
+	})
+	return mux
+}
+
+type whip struct {
+	live *Live
+	opts Options
+}
+
+var (
+	jsonType = []string{"application/json"}
+	empty    = []byte("{}")
+)
+
+// Query is what to answer for an address: the latest record, the record
+// at a time, or all of its history. Whip's datetime parameter says it.
+type Query struct {
+	All bool
+	At  *time.Time // nil: the latest
+}
+
+func parseQuery(r *http.Request) (Query, error) {
+	if r.URL.RawQuery == "" {
+		return Query{}, nil
+	}
+	dt := r.URL.Query().Get("datetime")
+	switch dt {
+	case "":
+		return Query{}, nil
+	case "all":
+		return Query{All: true}, nil
+	}
+	t, err := whipfile.ParseDatetime(dt)
+	if err != nil {
+		return Query{}, fmt.Errorf("datetime: %v", err)
+	}
+	return Query{At: &t}, nil
+}
+
+func parseAddr(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, fmt.Errorf("%q is not an IP address", s)
+	}
+	return a, nil
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (s *whip) lookup(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		fail(w, http.StatusMethodNotAllowed, "use GET /ip/{addr}, or POST /ip for many")
+		return
+	}
+	a, err := parseAddr(r.PathValue("addr"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	q, err := parseQuery(r)
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	h := s.live.acquire()
+	defer h.release()
+	w.Header()["Content-Type"] = jsonType
+	if !q.All && q.At == nil {
+		if hit := h.ix.Latest(a); !hit.Nested() {
+			rec := hit.Record()
+			if rec == nil {
+				rec = empty
+			}
+			w.Write(rec)
+			return
+		}
+	}
+	bp := bufPool.Get().(*[]byte)
+	*bp = AppendAnswer((*bp)[:0], h.ix, a, q)
+	w.Write(*bp)
+	bufPool.Put(bp)
+}
+
+// AppendAnswer appends the JSON answer for one address, as GET /ip/{addr}
+// gives it.
+func AppendAnswer(dst []byte, ix *index.Index, a netip.Addr, q Query) []byte {
+	switch {
+	case q.All:
+		dst = append(dst, `{"history":[`...)
+		for i, v := range ix.History(a, nil) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendHit(dst, v.Hit)
+		}
+		return append(dst, "]}"...)
+	case q.At != nil:
+		return appendHit(dst, ix.At(a, *q.At))
+	default:
+		return appendHit(dst, ix.Latest(a))
+	}
+}
+
+// appendHit appends a hit's record, with its parents spliced in as a last
+// field when there are any, or {} for nothing.
+func appendHit(dst []byte, h index.Hit) []byte {
+	rec := h.Record()
+	if rec == nil {
+		return append(dst, empty...)
+	}
+	if !h.Nested() {
+		return append(dst, rec...)
+	}
+	parents := h.Parents(nil)
+	dst = append(dst, rec[:len(rec)-1]...)
+	dst = append(dst, `,"parents":[`...)
+	for i, p := range parents {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, p...)
+	}
+	return append(dst, "]}"...)
+}
+
+// bulk answers many addresses at once, in the order asked.
+func (s *whip) bulk(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		fail(w, http.StatusMethodNotAllowed, "POST /ip takes a list of addresses; GET /ip/{addr} looks up one")
+		return
+	}
+	q, err := parseQuery(r)
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", s.opts.MaxBody))
+			return
+		}
+		fail(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return
+	}
+	addrs, err := bulkAddrs(body, s.opts.BulkLimit)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, errTooMany) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		fail(w, status, err.Error())
+		return
+	}
+	h := s.live.acquire()
+	defer h.release()
+	out := []byte{'['}
+	for i, a := range addrs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = AppendAnswer(out, h.ix, a, q)
+	}
+	w.Header()["Content-Type"] = jsonType
+	w.Write(append(out, ']'))
+}
+
+var errTooMany = errors.New("too many addresses")
+
+// bulkAddrs reads a JSON array of address strings, or addresses one per
+// line; an error names the item or line that is wrong.
+func bulkAddrs(body []byte, limit int) ([]netip.Addr, error) {
+	var addrs []netip.Addr
+	add := func(where string, s string) error {
+		if len(addrs) == limit {
+			return fmt.Errorf("%w: at most %d per request", errTooMany, limit)
+		}
+		a, err := parseAddr(s)
+		if err != nil {
+			return fmt.Errorf("%s: %v", where, err)
+		}
+		addrs = append(addrs, a)
+		return nil
+	}
+	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '[' {
+		var items []string
+		if err := json.Unmarshal(t, &items); err != nil {
+			return nil, fmt.Errorf("body is not a JSON array of strings: %v", err)
+		}
+		for i, it := range items {
+			if err := add(fmt.Sprintf("item %d", i+1), it); err != nil {
+				return nil, err
+			}
+		}
+		return addrs, nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	for line := 1; sc.Scan(); line++ {
+		if t := strings.TrimSpace(sc.Text()); t != "" {
+			if err := add(fmt.Sprintf("line %d", line), t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return addrs, sc.Err()
+}
+
+func (s *whip) health(w http.ResponseWriter, r *http.Request) {
+	h := s.live.acquire()
+	defer h.release()
+	snaps := h.ix.Snapshots()
+	b := []byte(`{"status":"ok","snapshots":`)
+	b = fmt.Appendf(b, "%d", len(snaps))
+	if len(snaps) > 0 {
+		b = append(b, `,"latest":`...)
+		b = netjson.AppendString(b, snaps[len(snaps)-1].Datetime)
+	}
+	b = fmt.Appendf(b, `,"index_stamp":"%016x"}`, h.ix.Stamp())
+	w.Header()["Content-Type"] = jsonType
+	w.Write(b)
+}
+
+// fail answers with a status and {"error": msg}.
+func fail(w http.ResponseWriter, status int, msg string) {
+	w.Header()["Content-Type"] = jsonType
+	w.WriteHeader(status)
+	b := netjson.AppendString([]byte(`{"error":`), msg)
+	w.Write(append(b, '}'))
+}
+
+// Serve answers on ln until ctx ends, then stops taking connections and
+// lets the requests in flight finish (up to grace).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
