@@ -44,7 +44,9 @@ func syntheticTimeline(n, snapshots int) []history.Stored {
 	}
 	slices.Sort(cuts)
 	cuts = slices.Compact(cuts)
-	addr := func(v uint32) netip.Addr { return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}) }
+	addr := func(v uint32) netip.Addr {
+		return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	}
 	payload := func() []byte {
 		return fmt.Appendf(nil, `{"registry":"%s","country":"%c%c","asn":%d,"org":"Org %d Networks"}`,
 			[]string{"arin", "ripencc", "apnic", "lacnic", "afrinic"}[rng.IntN(5)], 'A'+rng.IntN(26), 'A'+rng.IntN(26), rng.IntN(400000), rng.IntN(50000))

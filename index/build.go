@@ -157,9 +157,9 @@ type builder struct {
 
 // familyTables are one address family's segments.
 type familyTables struct {
-	starts  []u128.U128
-	top     []uint32
-	segs    []uint32 // per segment: latest reference, history word
+	starts []u128.U128
+	top    []uint32
+	segs   []uint32 // per segment: latest reference, history word
 }
 
 func newBuilder(timeline []history.Stored) (*builder, error) {
@@ -249,14 +249,14 @@ func moreSpecific(a, b *version) int {
 
 // segmenter flattens one family's versions into segments.
 type segmenter struct {
-	b         *builder
+	b        *builder
 	chainIDs map[string]uint32
 	stateIDs map[string]uint32
-	active    []int32
-	alive     []int32
-	times     []int32
-	list      []uint32
-	key       []byte
+	active   []int32
+	alive    []int32
+	times    []int32
+	list     []uint32
+	key      []byte
 }
 
 // family cuts the family's space at every version's first address and
