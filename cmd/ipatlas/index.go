@@ -24,7 +24,8 @@ func buildIndex(ctx context.Context, store *sqlite.Store, path string) (index.St
 }
 
 // openIndex opens a database's index, building it first when it is
-// missing or older than the database's history.
+// missing, unreadable (a crash while it was written) or older than the
+// database's history: it is derived data.
 func openIndex(ctx context.Context, db string) (*index.Index, error) {
 	store, err := sqlite.Open(ctx, db, sqlite.Options{ReadOnly: true})
 	if err != nil {
@@ -42,7 +43,7 @@ func openIndex(ctx context.Context, db string) (*index.Index, error) {
 		return ix, nil
 	case err == nil:
 		ix.Close()
-	case !errors.Is(err, os.ErrNotExist):
+	case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, index.ErrFormat): // missing or damaged: rebuilt
 		return nil, fmt.Errorf("%w (run 'ipatlas index --db %s' to rebuild it)", err, db)
 	}
 	if _, err := buildIndex(ctx, store, path); err != nil {
