@@ -142,37 +142,54 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 
 // Decode reads a delta written by Encode. Payloads alias one buffer.
 func Decode(data []byte) ([]Op, error) {
+	var ops []Op
+	err := Each(data, func(b []byte, op Op) error {
+		if ops == nil {
+			ops = make([]Op, 0, len(b)/64) // a set with a short payload is ~100 bytes
+		}
+		ops = append(ops, op)
+		return nil
+	})
+	return ops, err
+}
+
+// Each calls fn with each operation of a delta written by Encode, in
+// order, without collecting them; payloads alias one buffer. fn is also
+// given what is left of the delta, to size what it builds.
+func Each(data []byte, fn func(rest []byte, op Op) error) error {
 	b, err := decoder.DecodeAll(data, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	ops := make([]Op, 0, len(b)/64) // a set with a short payload is ~100 bytes
 	for len(b) > 0 {
 		kind := b[0]
 		if kind != opSet && kind != opRemove {
-			return nil, fmt.Errorf("%w: operation kind %d", ErrCorrupt, kind)
+			return fmt.Errorf("%w: operation kind %d", ErrCorrupt, kind)
 		}
+		rest := b
 		var op Op
 		var from, to netip.Addr
 		if from, b, err = readAddr(b[1:]); err == nil {
 			to, b, err = readAddr(b)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if op.Range, err = ipatlas.NewRange(from, to); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		if kind == opSet {
 			n, k := binary.Uvarint(b)
 			if k <= 0 || uint64(len(b)-k) < n {
-				return nil, fmt.Errorf("%w: payload of %s cut short", ErrCorrupt, op.Range)
+				return fmt.Errorf("%w: payload of %s cut short", ErrCorrupt, op.Range)
 			}
 			op.Payload, b = b[k:k+int(n):k+int(n)], b[k+int(n):]
 		}
-		ops = append(ops, op)
+		if err := fn(rest, op); err != nil {
+			return err
+		}
 	}
-	return ops, nil
+	return nil
 }
 
 func readAddr(b []byte) (netip.Addr, []byte, error) {

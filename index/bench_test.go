@@ -24,7 +24,7 @@ func benchIndex(b *testing.B) *index.Index {
 	path := os.Getenv("IPATLAS_BENCH_INDEX")
 	if path == "" {
 		path = filepath.Join(b.TempDir(), "bench.index")
-		if _, err := index.Build(path, syntheticTimeline(300_000, 4)); err != nil {
+		if _, err := index.Build(path, index.FromTimeline(syntheticTimeline(300_000, 4))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -157,7 +157,7 @@ func BenchmarkBuild(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "b.index")
 	b.ResetTimer()
 	for range b.N {
-		if _, err := index.Build(path, timeline); err != nil {
+		if _, err := index.Build(path, index.FromTimeline(timeline)); err != nil {
 			b.Fatal(err)
 		}
 	}

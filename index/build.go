@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 
 	"github.com/ipatlas/ipatlas"
@@ -45,19 +46,39 @@ func Stamp(snaps []ipatlas.Snapshot) uint64 {
 	return h.Sum64()
 }
 
-// Build writes the index of a history (its snapshots in time order, as a
-// store's Timeline gives them) to path, atomically: readers of an older
-// file at path keep it until they close it.
-func Build(path string, timeline []history.Stored) (Stats, error) {
-	b, err := newBuilder(timeline)
-	if err != nil {
-		return Stats{}, fmt.Errorf("index %s: %w", path, err)
+// Source is a history to index: its snapshots in time order, and each
+// one's operations (its delta from the one before), read in turn so that
+// a large history is never held decoded all at once.
+type Source struct {
+	Snapshots []ipatlas.Snapshot
+	Ops       func(k int, fn func(history.Op) error) error
+}
+
+// FromTimeline is the source of a decoded history.
+func FromTimeline(timeline []history.Stored) Source {
+	src := Source{Snapshots: make([]ipatlas.Snapshot, len(timeline))}
+	for i, s := range timeline {
+		src.Snapshots[i] = s.Snapshot
 	}
+	src.Ops = func(k int, fn func(history.Op) error) error {
+		for _, op := range timeline[k].Ops {
+			if err := fn(op); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return src
+}
+
+// Build writes the index of a history to path, atomically: readers of an
+// older file at path keep it until they close it.
+func Build(path string, src Source) (Stats, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return Stats{}, err
 	}
-	stats, err := b.write(f)
+	stats, err := build(f, src)
 	if err == nil {
 		err = f.Chmod(0o644)
 	}
@@ -72,7 +93,7 @@ func Build(path string, timeline []history.Stored) (Stats, error) {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return Stats{}, fmt.Errorf("write index %s: %w", path, err)
+		return Stats{}, fmt.Errorf("index %s: %w", path, err)
 	}
 	return stats, nil
 }
@@ -81,10 +102,10 @@ func Build(path string, timeline []history.Stored) (Stats, error) {
 // from until snapshot to (exclusive; the snapshot count while current).
 type version struct {
 	first, last u128.U128
-	is4         bool
-	payload     []byte
+	payload     []byte // until its record is written
 	from, to    int32
-	ref         uint32 // its record, once laid out
+	ref         uint32 // its record, once written
+	is4         bool
 }
 
 // compareVersions orders as ipatlas.CompareRecords does: IPv4 first, then
@@ -104,18 +125,18 @@ func compareVersions(a, b *version) int {
 
 // versionsOf replays the history's deltas, closing a range's version when
 // a later snapshot changes or removes it.
-func versionsOf(timeline []history.Stored) ([]version, error) {
-	n := int32(len(timeline))
+func versionsOf(src Source) ([]version, error) {
+	n := int32(len(src.Snapshots))
 	sets := 0
-	for _, s := range timeline {
-		sets += len(s.Ops)
+	for _, s := range src.Snapshots {
+		sets += s.Added + s.Changed
 	}
-	vs := make([]version, 0, sets)
+	vs := make([]version, 0, sets) // exact for a store's counts: no copy as it grows
 	var state, next []int32 // open versions, in range order
-	for k, s := range timeline {
+	for k, s := range src.Snapshots {
 		next = next[:0]
 		i := 0
-		for _, op := range s.Ops {
+		err := src.Ops(k, func(op history.Op) error {
 			v := version{first: u128.FromAddr(op.Range.From), last: u128.FromAddr(op.Range.To), is4: op.Range.Is4(),
 				payload: op.Payload, from: int32(k), to: n}
 			for i < len(state) && compareVersions(&vs[state[i]], &v) < 0 {
@@ -126,15 +147,19 @@ func versionsOf(timeline []history.Stored) ([]version, error) {
 				vs[state[i]].to = int32(k)
 				i++
 			} else if op.Payload == nil {
-				return nil, fmt.Errorf("snapshot %d (%s) removes %s, which it does not hold: %w", s.ID, s.Datetime, op.Range, history.ErrCorrupt)
+				return fmt.Errorf("snapshot %d (%s) removes %s, which it does not hold: %w", s.ID, s.Datetime, op.Range, history.ErrCorrupt)
 			}
 			if op.Payload != nil {
 				if len(op.Payload) < 2 || op.Payload[0] != '{' || op.Payload[len(op.Payload)-1] != '}' {
-					return nil, fmt.Errorf("snapshot %d (%s): %s: payload is not a JSON object: %w", s.ID, s.Datetime, op.Range, history.ErrCorrupt)
+					return fmt.Errorf("snapshot %d (%s): %s: payload is not a JSON object: %w", s.ID, s.Datetime, op.Range, history.ErrCorrupt)
 				}
 				next = append(next, int32(len(vs)))
 				vs = append(vs, v)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		next = append(next, state[i:]...)
 		state, next = next, state
@@ -142,17 +167,15 @@ func versionsOf(timeline []history.Stored) ([]version, error) {
 	return vs, nil
 }
 
-// builder holds everything of the file but the records, which are written
-// from the versions as the file is.
+// builder holds what the file is made of while it is written.
 type builder struct {
-	snaps      []history.Stored
-	vs         []version
-	order      []int32 // versions in range order, IPv4 first
-	fams       [2]familyTables
-	states     []uint32
-	chains     []uint32
-	recordsLen int
-	stats      Stats
+	snaps  []ipatlas.Snapshot
+	vs     []version
+	order  []int32 // versions in range order, IPv4 first
+	fams   [2]familyTables
+	states []uint32
+	chains []uint32
+	stats  Stats
 }
 
 // familyTables are one address family's segments.
@@ -162,12 +185,54 @@ type familyTables struct {
 	segs   []uint32 // per segment: latest reference, history word
 }
 
-func newBuilder(timeline []history.Stored) (*builder, error) {
-	vs, err := versionsOf(timeline)
+// build writes the file: the records first, so the payloads they are made
+// of can go before the segments are cut; the header last, once the
+// sections' places and the checksum are known.
+func build(f *os.File, src Source) (Stats, error) {
+	vs, err := versionsOf(src)
 	if err != nil {
-		return nil, err
+		return Stats{}, err
 	}
-	b := &builder{snaps: timeline, vs: vs, states: []uint32{0}, chains: []uint32{0}}
+	b := &builder{snaps: src.Snapshots, vs: vs, states: []uint32{0}, chains: []uint32{0}}
+	b.sortVersions()
+	w := &fileWriter{bw: bufio.NewWriterSize(f, 1<<20), crc: crc32.New(castagnoli), off: headerSize}
+	if _, err := w.bw.Write(make([]byte, headerSize)); err != nil { // the header's place, outside the checksum
+		return Stats{}, err
+	}
+	w.section(secSnapshots, b.writeSnapshots)
+	w.section(secRecords, b.writeRecords)
+	if w.err != nil {
+		return Stats{}, w.err
+	}
+	// The payloads, most of the memory so far, are in the file now: hand
+	// them back before cutting segments, so the peak is the larger phase's
+	// and not both phases' together.
+	debug.FreeOSMemory()
+	b.segment()
+	for k, fam := range b.fams {
+		base := []int{sec4Top, sec6Top}[k]
+		w.section(base, func(w *fileWriter) { w.words(fam.top) })
+		w.section(base+1, func(w *fileWriter) { w.starts(fam.starts, k == 0) })
+		w.section(base+2, func(w *fileWriter) { w.words(fam.segs) })
+	}
+	w.section(secStates, func(w *fileWriter) { w.words(b.states) })
+	w.section(secChains, func(w *fileWriter) { w.words(b.chains) })
+	if len(b.states)*4 > maxSectionBytes || len(b.chains)*4 > maxSectionBytes {
+		return Stats{}, fmt.Errorf("history too large for one index file")
+	}
+	if err := w.finish(f, Stamp(b.snaps), len(b.snaps)); err != nil {
+		return Stats{}, err
+	}
+	b.stats.Snapshots, b.stats.Versions, b.stats.FileBytes = len(b.snaps), len(vs), int64(w.off)
+	b.stats.Segments4, b.stats.Segments6 = len(b.fams[0].starts), len(b.fams[1].starts)
+	return b.stats, nil
+}
+
+// sortVersions puts the versions in range order, which is the records'
+// order in the file (neighbouring lookups read neighbouring records) and
+// the segmenter's.
+func (b *builder) sortVersions() {
+	vs := b.vs
 	b.order = make([]int32, len(vs))
 	for i := range b.order {
 		b.order[i] = int32(i)
@@ -178,9 +243,11 @@ func newBuilder(timeline []history.Stored) (*builder, error) {
 		}
 		return cmp.Compare(vs[x].from, vs[y].from)
 	})
-	if err := b.layOutRecords(); err != nil {
-		return nil, err
-	}
+}
+
+// segment cuts both families into segments.
+func (b *builder) segment() {
+	vs := b.vs
 	split, _ := slices.BinarySearchFunc(b.order, false, func(i int32, _ bool) int {
 		if vs[i].is4 {
 			return -1
@@ -190,30 +257,7 @@ func newBuilder(timeline []history.Stored) (*builder, error) {
 	seg := segmenter{b: b, chainIDs: map[string]uint32{}, stateIDs: map[string]uint32{}}
 	b.fams[0] = seg.family(b.order[:split], u128.From64(1<<32-1))
 	b.fams[1] = seg.family(b.order[split:], u128.U128{Hi: ^uint64(0), Lo: ^uint64(0)})
-	if len(b.states)*4 > maxSectionBytes || len(b.chains)*4 > maxSectionBytes {
-		return nil, fmt.Errorf("history too large for one index file")
-	}
-	b.stats = Stats{Snapshots: len(timeline), Versions: len(vs), Segments4: len(b.fams[0].starts),
-		Segments6: len(b.fams[1].starts), Chains: len(seg.chainIDs), RecordBytes: int64(b.recordsLen)}
-	return b, nil
-}
-
-// layOutRecords gives each version its record's place, in range order so
-// that neighbouring lookups read neighbouring records.
-func (b *builder) layOutRecords() error {
-	off := refUnit // offset 0 means "nothing"
-	var buf []byte
-	for _, i := range b.order {
-		v := &b.vs[i]
-		buf = b.appendRecord(buf[:0], v)
-		v.ref = uint32(off / refUnit)
-		off += recordSize(len(buf))
-		if off > maxSectionBytes {
-			return fmt.Errorf("history too large for one index file (records over %d bytes)", maxSectionBytes)
-		}
-	}
-	b.recordsLen = off
-	return nil
+	b.stats.Chains = len(seg.chainIDs)
 }
 
 // recordSize is a record's size in the file: its length, its bytes, and
@@ -264,7 +308,7 @@ type segmenter struct {
 // throughout, and records for each segment its states over time.
 func (s *segmenter) family(order []int32, maxAddr u128.U128) familyTables {
 	vs := s.b.vs
-	bounds := []u128.U128{{}}
+	bounds := make([]u128.U128, 1, 1+2*len(order))
 	for _, i := range order {
 		bounds = append(bounds, vs[i].first)
 		if vs[i].last != maxAddr {
@@ -382,62 +426,6 @@ func (s *segmenter) intern(ids map[string]uint32, section *[]uint32, words []uin
 	return id
 }
 
-// write writes the file: header last, once the sections' places and the
-// checksum are known.
-func (b *builder) write(f *os.File) (Stats, error) {
-	w := &fileWriter{bw: bufio.NewWriterSize(f, 1<<20), crc: crc32.New(castagnoli), off: headerSize}
-	if _, err := w.bw.Write(make([]byte, headerSize)); err != nil {
-		return Stats{}, err
-	}
-	var sections [numSections][2]uint64
-	section := func(id int, write func()) {
-		start := w.off
-		write()
-		sections[id] = [2]uint64{uint64(start), uint64(w.off - start)}
-		w.pad()
-	}
-	section(secSnapshots, func() { b.writeSnapshots(w) })
-	for k, fam := range b.fams {
-		base := []int{sec4Top, sec6Top}[k]
-		section(base, func() { w.words(fam.top) })
-		section(base+1, func() { w.starts(fam.starts, k == 0) })
-		section(base+2, func() { w.words(fam.segs) })
-	}
-	section(secStates, func() { w.words(b.states) })
-	section(secChains, func() { w.words(b.chains) })
-	section(secRecords, func() { b.writeRecords(w) })
-	if w.err == nil {
-		w.err = w.bw.Flush()
-	}
-	if w.err != nil {
-		return Stats{}, w.err
-	}
-	hdr := make([]byte, headerSize)
-	copy(hdr[offMagic:], magic)
-	le.PutUint32(hdr[offVersion:], formatVersion)
-	le.PutUint64(hdr[offStamp:], Stamp(snapshotsOf(b.snaps)))
-	le.PutUint32(hdr[offCRC:], w.crc.Sum32())
-	le.PutUint32(hdr[offSnapshots:], uint32(len(b.snaps)))
-	le.PutUint64(hdr[offFileSize:], uint64(w.off))
-	for i, s := range sections {
-		le.PutUint64(hdr[offSections+16*i:], s[0])
-		le.PutUint64(hdr[offSections+16*i+8:], s[1])
-	}
-	if _, err := f.WriteAt(hdr, 0); err != nil {
-		return Stats{}, err
-	}
-	b.stats.FileBytes = int64(w.off)
-	return b.stats, nil
-}
-
-func snapshotsOf(timeline []history.Stored) []ipatlas.Snapshot {
-	out := make([]ipatlas.Snapshot, len(timeline))
-	for i, s := range timeline {
-		out[i] = s.Snapshot
-	}
-	return out
-}
-
 // writeSnapshots writes the fixed entries, then the datetimes they point
 // into.
 func (b *builder) writeSnapshots(w *fileWriter) {
@@ -454,30 +442,43 @@ func (b *builder) writeSnapshots(w *fileWriter) {
 	w.write(strs)
 }
 
+// writeRecords writes each version's record, in range order, giving the
+// version its reference and dropping its payload, now in the file.
 func (b *builder) writeRecords(w *fileWriter) {
 	var buf []byte
-	w.write(make([]byte, refUnit))
+	w.write(make([]byte, refUnit)) // offset 0 means "nothing"
+	off := refUnit
 	for _, i := range b.order {
+		v := &b.vs[i]
 		n := len(buf)
-		buf = b.appendRecord(append(buf, 0, 0, 0, 0), &b.vs[i])
-		le.PutUint32(buf[n:], uint32(len(buf)-n-4))
-		buf = append(buf, make([]byte, recordSize(len(buf)-n-4)-(len(buf)-n))...)
+		buf = b.appendRecord(append(buf, 0, 0, 0, 0), v)
+		size := len(buf) - n - 4
+		le.PutUint32(buf[n:], uint32(size))
+		buf = append(buf, make([]byte, recordSize(size)-(size+4))...)
+		v.ref, v.payload = uint32(off/refUnit), nil
+		off += recordSize(size)
+		if off > maxSectionBytes {
+			w.fail(fmt.Errorf("history too large for one index file (records over %d bytes)", maxSectionBytes))
+			return
+		}
 		if len(buf) > 1<<16 {
 			w.write(buf)
 			buf = buf[:0]
 		}
 	}
 	w.write(buf)
+	b.stats.RecordBytes = int64(off)
 }
 
 // fileWriter writes sections, keeping the offset and the checksum, and
 // remembers the first error.
 type fileWriter struct {
-	bw  *bufio.Writer
-	crc hash.Hash32
-	off int
-	err error
-	buf []byte
+	bw       *bufio.Writer
+	crc      hash.Hash32
+	off      int
+	err      error
+	buf      []byte
+	sections [numSections][2]uint64
 }
 
 func (w *fileWriter) write(p []byte) {
@@ -487,6 +488,45 @@ func (w *fileWriter) write(p []byte) {
 	w.crc.Write(p)
 	_, w.err = w.bw.Write(p)
 	w.off += len(p)
+}
+
+func (w *fileWriter) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// section writes one section, noting its place for the header, and pads
+// to the next 8-byte boundary.
+func (w *fileWriter) section(id int, write func(*fileWriter)) {
+	start := w.off
+	write(w)
+	w.sections[id] = [2]uint64{uint64(start), uint64(w.off - start)}
+	w.pad()
+}
+
+// finish flushes the sections and writes the header over the space left
+// for it.
+func (w *fileWriter) finish(f *os.File, stamp uint64, snapshots int) error {
+	if w.err == nil {
+		w.err = w.bw.Flush()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	hdr := make([]byte, headerSize)
+	copy(hdr[offMagic:], magic)
+	le.PutUint32(hdr[offVersion:], formatVersion)
+	le.PutUint64(hdr[offStamp:], stamp)
+	le.PutUint32(hdr[offCRC:], w.crc.Sum32())
+	le.PutUint32(hdr[offSnapshots:], uint32(snapshots))
+	le.PutUint64(hdr[offFileSize:], uint64(w.off))
+	for i, s := range w.sections {
+		le.PutUint64(hdr[offSections+16*i:], s[0])
+		le.PutUint64(hdr[offSections+16*i+8:], s[1])
+	}
+	_, err := f.WriteAt(hdr, 0)
+	return err
 }
 
 func (w *fileWriter) pad() {

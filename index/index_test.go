@@ -20,7 +20,7 @@ import (
 func smallIndex(t testing.TB, seed uint64) (string, []byte) {
 	w := randomWorld(rand.New(rand.NewPCG(seed, 1)), 3, 20)
 	path := filepath.Join(t.TempDir(), "small.index")
-	if _, err := index.Build(path, w.timeline(t)); err != nil {
+	if _, err := index.Build(path, index.FromTimeline(w.timeline(t))); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -155,7 +155,7 @@ func TestBuildRefusesACorruptHistory(t *testing.T) {
 	}
 	for name, ops := range cases {
 		path := filepath.Join(t.TempDir(), "x.index")
-		_, err := index.Build(path, []history.Stored{{Snapshot: ipatlas.Snapshot{ID: 1, At: at, Datetime: "2024-01-01"}, Ops: ops}})
+		_, err := index.Build(path, index.FromTimeline([]history.Stored{{Snapshot: ipatlas.Snapshot{ID: 1, At: at, Datetime: "2024-01-01"}, Ops: ops}}))
 		if !errors.Is(err, history.ErrCorrupt) || !strings.Contains(err.Error(), "10.0.0.0") {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -169,7 +169,7 @@ func TestRebuildKeepsOpenReadersWorking(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	w := randomWorld(rng, 2, 20)
 	path := filepath.Join(t.TempDir(), "live.index")
-	if _, err := index.Build(path, w.timeline(t)); err != nil {
+	if _, err := index.Build(path, index.FromTimeline(w.timeline(t))); err != nil {
 		t.Fatal(err)
 	}
 	old, err := index.Open(path)
@@ -182,7 +182,7 @@ func TestRebuildKeepsOpenReadersWorking(t *testing.T) {
 	for _, a := range probes {
 		before[a] = string(old.Latest(a).Record())
 	}
-	if _, err := index.Build(path, randomWorld(rng, 3, 30).timeline(t)); err != nil {
+	if _, err := index.Build(path, index.FromTimeline(randomWorld(rng, 3, 30).timeline(t))); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range probes {

@@ -194,7 +194,7 @@ func (w *world) probes(rng *rand.Rand) []netip.Addr {
 func build(t testing.TB, w *world) *index.Index {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "test.index")
-	if _, err := index.Build(path, w.timeline(t)); err != nil {
+	if _, err := index.Build(path, index.FromTimeline(w.timeline(t))); err != nil {
 		t.Fatal(err)
 	}
 	ix, err := index.Open(path)

@@ -58,7 +58,7 @@ func buildIndex(t testing.TB, n int) *index.Index {
 		timeline = append(timeline, history.Stored{Snapshot: w.Snapshot, Ops: w.Ops})
 	}
 	path := filepath.Join(t.TempDir(), fmt.Sprintf("s%d.index", n))
-	if _, err := index.Build(path, timeline); err != nil {
+	if _, err := index.Build(path, index.FromTimeline(timeline)); err != nil {
 		t.Fatal(err)
 	}
 	ix, err := index.Open(path)

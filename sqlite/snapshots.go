@@ -83,6 +83,28 @@ func (s *Store) Timeline(ctx context.Context) ([]history.Stored, error) {
 	return out, nil
 }
 
+// Deltas is every snapshot in time order with its delta still encoded
+// (history.Each reads one), for replaying a large history one snapshot
+// at a time.
+func (s *Store) Deltas(ctx context.Context) ([]ipatlas.Snapshot, [][]byte, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+snapshotColumns+`, delta FROM snapshots ORDER BY at`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read history of %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var snaps []ipatlas.Snapshot
+	var deltas [][]byte
+	for rows.Next() {
+		var delta []byte
+		sn, err := scanSnapshot(rows, &delta)
+		if err != nil {
+			return nil, nil, err
+		}
+		snaps, deltas = append(snaps, sn), append(deltas, delta)
+	}
+	return snaps, deltas, rows.Err()
+}
+
 const snapshotColumns = `id, at, datetime, source, created, records, added, removed, changed`
 
 func timeline(ctx context.Context, tx *sql.Tx) ([]history.Stored, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
@@ -14,13 +15,22 @@ import (
 // indexPath is where a database's lookup index lives: next to it.
 func indexPath(db string) string { return db + ".index" }
 
-// buildIndex writes the index of the store's whole history.
+// buildIndex writes the index of the store's whole history, decoding one
+// snapshot's delta at a time.
 func buildIndex(ctx context.Context, store *sqlite.Store, path string) (index.Stats, error) {
-	timeline, err := store.Timeline(ctx)
+	snaps, deltas, err := store.Deltas(ctx)
 	if err != nil {
 		return index.Stats{}, err
 	}
-	return index.Build(path, timeline)
+	return index.Build(path, index.Source{Snapshots: snaps, Ops: func(k int, fn func(history.Op) error) error {
+		delta := deltas[k]
+		deltas[k] = nil // read once
+		err := history.Each(delta, func(_ []byte, op history.Op) error { return fn(op) })
+		if err != nil {
+			return fmt.Errorf("snapshot %d (%s): %w", snaps[k].ID, snaps[k].Datetime, err)
+		}
+		return nil
+	}})
 }
 
 // openIndex opens a database's index, building it first when it is
