@@ -132,7 +132,7 @@ func versionsOf(src Source) ([]version, error) {
 		sets += s.Added + s.Changed
 	}
 	vs := make([]version, 0, sets) // exact for a store's counts: no copy as it grows
-	var state, next []int32 // open versions, in range order
+	var state, next []int32        // open versions, in range order
 	for k, s := range src.Snapshots {
 		next = next[:0]
 		i := 0
