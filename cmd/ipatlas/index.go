@@ -100,6 +100,8 @@ stale.`)
 }
 
 func printIndexStats(e *env, path string, st index.Stats, took time.Duration) {
-	fmt.Fprintf(e.stdout, "index %s: %d snapshots, %d versions, %d+%d segments (IPv4+IPv6), %.1f MiB, built in %s\n",
-		path, st.Snapshots, st.Versions, st.Segments4, st.Segments6, float64(st.FileBytes)/(1<<20), took.Round(time.Millisecond))
+	segs := st.Segments4 + st.Segments6
+	fmt.Fprintf(e.stdout, "index %s: %d snapshots, %d versions, %d+%d segments (IPv4+IPv6), %.1f MiB (records %.1f MiB, %.1f bytes per segment besides), built in %s\n",
+		path, st.Snapshots, st.Versions, st.Segments4, st.Segments6, float64(st.FileBytes)/(1<<20), float64(st.RecordBytes)/(1<<20),
+		float64(st.FileBytes-st.RecordBytes)/float64(segs), took.Round(time.Millisecond))
 }
