@@ -47,6 +47,25 @@ type Delta struct {
 // ipatlas.CompareRecords with each range once.
 func Diff(prev, next []ipatlas.Record) Delta {
 	var d Delta
+	compare(prev, next, func(p, n *ipatlas.Record) {
+		switch {
+		case n == nil:
+			d.Ops = append(d.Ops, Op{Range: p.Range})
+			d.Removed++
+		case p == nil:
+			d.Ops = append(d.Ops, Op{Range: n.Range, Payload: n.Payload})
+			d.Added++
+		case !bytes.Equal(p.Payload, n.Payload):
+			d.Ops = append(d.Ops, Op{Range: n.Range, Payload: n.Payload})
+			d.Changed++
+		}
+	})
+	return d
+}
+
+// compare walks two sorted states together, calling fn for every range in
+// either with its record in each (nil where it is absent).
+func compare(prev, next []ipatlas.Record, fn func(p, n *ipatlas.Record)) {
 	i, j := 0, 0
 	for i < len(prev) || j < len(next) {
 		var c int
@@ -60,22 +79,16 @@ func Diff(prev, next []ipatlas.Record) Delta {
 		}
 		switch {
 		case c < 0:
-			d.Ops = append(d.Ops, Op{Range: prev[i].Range})
-			d.Removed++
+			fn(&prev[i], nil)
 			i++
 		case c > 0:
-			d.Ops = append(d.Ops, Op{Range: next[j].Range, Payload: next[j].Payload})
-			d.Added++
+			fn(nil, &next[j])
 			j++
 		default:
-			if !bytes.Equal(prev[i].Payload, next[j].Payload) {
-				d.Ops = append(d.Ops, Op{Range: next[j].Range, Payload: next[j].Payload})
-				d.Changed++
-			}
+			fn(&prev[i], &next[j])
 			i, j = i+1, j+1
 		}
 	}
-	return d
 }
 
 // ErrCorrupt is wrapped by errors about deltas that do not decode or do

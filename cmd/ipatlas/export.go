@@ -22,8 +22,8 @@ Whip's layout ({"begin", "end", "datetime", …}), sorted, IPv4 before IPv6.`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *format != "jsonl" {
-		return usageErr("--format %q: want jsonl", *format)
+	if err := checkFormat(*format, "jsonl"); err != nil {
+		return err
 	}
 	store, err := sqlite.Open(ctx, *db, sqlite.Options{ReadOnly: true})
 	if err != nil {

@@ -12,6 +12,18 @@ import (
 	"github.com/ipatlas/ipatlas/sqlite"
 )
 
+// readStore opens the database read-only, reads what read returns, and
+// closes it.
+func readStore[T any](ctx context.Context, db string, read func(*sqlite.Store) (T, error)) (T, error) {
+	store, err := sqlite.Open(ctx, db, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer store.Close()
+	return read(store)
+}
+
 // indexPath is where a database's lookup index lives: next to it.
 func indexPath(db string) string { return db + ".index" }
 

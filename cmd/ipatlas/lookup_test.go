@@ -168,3 +168,24 @@ func waitForMatch(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
 	t.Fatalf("no %s in %q", re, out.String())
 	return ""
 }
+
+func TestDiff(t *testing.T) {
+	t.Parallel()
+	_, db := loadedDB(t)
+	code, out, errOut := runCmd(t, "diff", "--db", db, "1", "2024-01-08", "--format", "jsonl")
+	want := `{"change":"changed","begin":"1.0.0.0","end":"1.0.0.255","before":{"org":"A"},"after":{"org":"A2"},"fields":["org"]}
+{"change":"removed","begin":"1.0.1.0","end":"1.0.1.255","before":{"org":"B"}}
+{"change":"added","begin":"::1","end":"::2","after":{"org":"C"}}
+`
+	if code != 0 || out != want {
+		t.Fatalf("diff: exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
+	}
+	if code, out, _ := runCmd(t, "diff", "--db", db, "2", "1"); code != 0 || !strings.Contains(out, "added    1.0.1.0 - 1.0.1.255") || !strings.Contains(out, "3 change(s)") {
+		t.Fatalf("diff backwards, table: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"1"}, {"1", "7"}, {"1", "2", "--format", "xml"}} {
+		if code, _, errOut := runCmd(t, append([]string{"diff", "--db", db}, args...)...); code != 2 || errOut == "" {
+			t.Errorf("diff %v: exit %d %s", args, code, errOut)
+		}
+	}
+}

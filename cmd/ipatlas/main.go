@@ -31,6 +31,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"crawl", "crawl the registries' RDAP services into the embedded database (resumable)", runCrawl},
+		{"diff", "list the networks added, removed and changed between two snapshots", runDiff},
 		{"demo", "run the whole job offline against the built-in registry simulator", runDemo},
 		{"export", "export the crawled networks (JSON lines, Whip's layout)", runExport},
 		{"index", "build or verify the lookup index of the database's history", runIndex},
@@ -113,6 +114,16 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 		fmt.Fprint(e.stdout, strings.ReplaceAll("\n"+b.String(), "\n  -", "\n  --")[1:])
 	}
 	return fs
+}
+
+// checkFormat refuses a --format value the command does not write.
+func checkFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return usageErr("--format %q: want %s", format, strings.Join(allowed, " or "))
 }
 
 // parseFlags parses args, turning flag errors into usage errors and

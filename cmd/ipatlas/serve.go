@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/index"
 	"github.com/ipatlas/ipatlas/serve"
 	"github.com/ipatlas/ipatlas/sqlite"
@@ -64,12 +65,7 @@ func watchSnapshots(ctx context.Context, log *slog.Logger, db string, live *serv
 }
 
 func reloadIfChanged(ctx context.Context, db string, live *serve.Live) error {
-	store, err := sqlite.Open(ctx, db, sqlite.Options{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	snaps, err := store.Snapshots(ctx)
-	store.Close()
+	snaps, err := readStore(ctx, db, func(s *sqlite.Store) ([]ipatlas.Snapshot, error) { return s.Snapshots(ctx) })
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
 
@@ -18,15 +19,10 @@ snapshot before each.`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *format != "table" && *format != "jsonl" {
-		return usageErr("--format %q: want table or jsonl", *format)
-	}
-	store, err := sqlite.Open(ctx, *db, sqlite.Options{ReadOnly: true})
-	if err != nil {
+	if err := checkFormat(*format, "table", "jsonl"); err != nil {
 		return err
 	}
-	defer store.Close()
-	snaps, err := store.Snapshots(ctx)
+	snaps, err := readStore(ctx, *db, func(s *sqlite.Store) ([]ipatlas.Snapshot, error) { return s.Snapshots(ctx) })
 	if err != nil {
 		return err
 	}
