@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,7 +159,10 @@ func TestCrawlStopsCleanlyOnInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Interrupt mid-walk: once the run is planned (a loaded machine may
+	// take a while to get there), and some answers are in.
+	waitForMatch(t, &stderr, regexp.MustCompile(`run 1: (\d+) units planned`))
+	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("interrupted crawl: %v\n%s", err, stderr.String())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
@@ -41,10 +42,15 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	log.Info("serving", "addr", ln.Addr().String(), "db", *db, "snapshots", len(ix.Snapshots()))
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	var watcher sync.WaitGroup
 	if *reload > 0 {
-		go watchSnapshots(ctx, log, *db, live, *reload)
+		watcher.Go(func() { watchSnapshots(watchCtx, log, *db, live, *reload) })
 	}
-	return serve.Serve(ctx, ln, serve.Handler(live, serve.Options{BulkLimit: *bulk}), 10*time.Second)
+	err = serve.Serve(ctx, ln, serve.Handler(live, serve.Options{BulkLimit: *bulk}), 10*time.Second)
+	stopWatching()
+	watcher.Wait() // a rebuild in progress finishes before the index is closed
+	return err
 }
 
 // watchSnapshots swaps in a new index whenever the database's history
