@@ -155,11 +155,12 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 
 // Decode reads a delta written by Encode. Payloads alias one buffer.
 func Decode(data []byte) ([]Op, error) {
-	var ops []Op
-	err := Each(data, func(b []byte, op Op) error {
-		if ops == nil {
-			ops = make([]Op, 0, len(b)/64) // a set with a short payload is ~100 bytes
-		}
+	b, err := decompress(data)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]Op, 0, len(b)/64) // a set with a short payload is ~100 bytes
+	err = each(b, func(op Op) error {
 		ops = append(ops, op)
 		return nil
 	})
@@ -167,21 +168,33 @@ func Decode(data []byte) ([]Op, error) {
 }
 
 // Each calls fn with each operation of a delta written by Encode, in
-// order, without collecting them; payloads alias one buffer. fn is also
-// given what is left of the delta, to size what it builds.
-func Each(data []byte, fn func(rest []byte, op Op) error) error {
+// order, without collecting them; payloads alias one buffer.
+func Each(data []byte, fn func(Op) error) error {
+	b, err := decompress(data)
+	if err != nil {
+		return err
+	}
+	return each(b, fn)
+}
+
+func decompress(data []byte) ([]byte, error) {
 	b, err := decoder.DecodeAll(data, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
+	return b, nil
+}
+
+// each reads the operations of a decompressed delta.
+func each(b []byte, fn func(Op) error) error {
 	for len(b) > 0 {
 		kind := b[0]
 		if kind != opSet && kind != opRemove {
 			return fmt.Errorf("%w: operation kind %d", ErrCorrupt, kind)
 		}
-		rest := b
 		var op Op
 		var from, to netip.Addr
+		var err error
 		if from, b, err = readAddr(b[1:]); err == nil {
 			to, b, err = readAddr(b)
 		}
@@ -198,7 +211,7 @@ func Each(data []byte, fn func(rest []byte, op Op) error) error {
 			}
 			op.Payload, b = b[k:k+int(n):k+int(n)], b[k+int(n):]
 		}
-		if err := fn(rest, op); err != nil {
+		if err := fn(op); err != nil {
 			return err
 		}
 	}

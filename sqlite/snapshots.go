@@ -87,9 +87,24 @@ func (s *Store) Timeline(ctx context.Context) ([]history.Stored, error) {
 // (history.Each reads one), for replaying a large history one snapshot
 // at a time.
 func (s *Store) Deltas(ctx context.Context) ([]ipatlas.Snapshot, [][]byte, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+snapshotColumns+`, delta FROM snapshots ORDER BY at`)
+	snaps, deltas, err := readDeltas(ctx, s.read)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read history of %s: %w", s.path, err)
+	}
+	return snaps, deltas, nil
+}
+
+const snapshotColumns = `id, at, datetime, source, created, records, added, removed, changed`
+
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func readDeltas(ctx context.Context, q querier) ([]ipatlas.Snapshot, [][]byte, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+snapshotColumns+`, delta FROM snapshots ORDER BY at`)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer rows.Close()
 	var snaps []ipatlas.Snapshot
@@ -105,28 +120,20 @@ func (s *Store) Deltas(ctx context.Context) ([]ipatlas.Snapshot, [][]byte, error
 	return snaps, deltas, rows.Err()
 }
 
-const snapshotColumns = `id, at, datetime, source, created, records, added, removed, changed`
-
-func timeline(ctx context.Context, tx *sql.Tx) ([]history.Stored, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+snapshotColumns+`, delta FROM snapshots ORDER BY at`)
+func timeline(ctx context.Context, q querier) ([]history.Stored, error) {
+	snaps, deltas, err := readDeltas(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []history.Stored
-	for rows.Next() {
-		var delta []byte
-		sn, err := scanSnapshot(rows, &delta)
-		if err != nil {
-			return nil, err
-		}
-		ops, err := history.Decode(delta)
+	out := make([]history.Stored, len(snaps))
+	for i, sn := range snaps {
+		ops, err := history.Decode(deltas[i])
 		if err != nil {
 			return nil, fmt.Errorf("snapshot %d (%s): %w", sn.ID, sn.Datetime, err)
 		}
-		out = append(out, history.Stored{Snapshot: sn, Ops: ops})
+		out[i] = history.Stored{Snapshot: sn, Ops: ops}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func scanSnapshot(rows *sql.Rows, delta *[]byte) (ipatlas.Snapshot, error) {

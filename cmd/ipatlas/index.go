@@ -37,7 +37,7 @@ func buildIndex(ctx context.Context, store *sqlite.Store, path string) (index.St
 	return index.Build(path, index.Source{Snapshots: snaps, Ops: func(k int, fn func(history.Op) error) error {
 		delta := deltas[k]
 		deltas[k] = nil // read once
-		err := history.Each(delta, func(_ []byte, op history.Op) error { return fn(op) })
+		err := history.Each(delta, fn)
 		if err != nil {
 			return fmt.Errorf("snapshot %d (%s): %w", snaps[k].ID, snaps[k].Datetime, err)
 		}
