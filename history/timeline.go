@@ -79,6 +79,27 @@ func Merge(stored []Stored, pending []Pending) ([]Write, error) {
 	return writes, nil
 }
 
+// Written is the timeline once a store has carried out Merge's writes,
+// each inserted snapshot with the ID and creation time the store gave it:
+// rewritten snapshots hold their new delta and counts, inserted ones take
+// their place in time.
+func Written(stored []Stored, writes []Write) []Stored {
+	out := slices.Clone(stored)
+	at := make(map[int64]int, len(out))
+	for i, s := range out {
+		at[s.ID] = i
+	}
+	for _, w := range writes {
+		if i, ok := at[w.Snapshot.ID]; ok {
+			out[i] = Stored{Snapshot: w.Snapshot, Ops: w.Ops}
+		} else {
+			out = append(out, Stored{Snapshot: w.Snapshot, Ops: w.Ops})
+		}
+	}
+	slices.SortFunc(out, func(a, b Stored) int { return a.At.Compare(b.At) })
+	return out
+}
+
 func insert(p Pending, prev []ipatlas.Record) Write {
 	d := Diff(prev, p.Records)
 	s := p.Snapshot

@@ -12,7 +12,8 @@ import (
 	"github.com/ipatlas/ipatlas/history"
 )
 
-// memStore keeps a timeline the way a store does: it applies Merge's writes.
+// memStore keeps a timeline the way a store does: it gives inserted
+// snapshots IDs and applies Merge's writes (history.Written).
 type memStore struct {
 	stored []history.Stored
 	nextID int64
@@ -24,17 +25,13 @@ func (m *memStore) add(t *testing.T, pending ...history.Pending) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range writes {
-		if w.Snapshot.ID == 0 {
+	for i := range writes {
+		if writes[i].Snapshot.ID == 0 {
 			m.nextID++
-			w.Snapshot.ID = m.nextID
-			m.stored = append(m.stored, history.Stored{Snapshot: w.Snapshot, Ops: w.Ops})
-			continue
+			writes[i].Snapshot.ID = m.nextID
 		}
-		i := slices.IndexFunc(m.stored, func(s history.Stored) bool { return s.ID == w.Snapshot.ID })
-		m.stored[i] = history.Stored{Snapshot: w.Snapshot, Ops: w.Ops}
 	}
-	slices.SortFunc(m.stored, func(a, b history.Stored) int { return a.At.Compare(b.At) })
+	m.stored = history.Written(m.stored, writes)
 	return nil
 }
 

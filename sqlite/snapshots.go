@@ -12,9 +12,12 @@ import (
 
 // AddSnapshots adds snapshots to the history in one transaction, in any
 // order against those kept (history.Merge): nothing is written unless all
-// of them are.
-func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]ipatlas.Snapshot, error) {
+// of them are. It returns the snapshots it inserted and the whole history
+// as it now stands, which it had to read anyway, so that the lookup index
+// can be built without reading it back.
+func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]ipatlas.Snapshot, []history.Stored, error) {
 	var added []ipatlas.Snapshot
+	var after []history.Stored
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		stored, err := timeline(ctx, tx)
 		if err != nil {
@@ -26,8 +29,9 @@ func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]
 		}
 		added = added[:0]
 		now := time.Now().UnixNano()
-		for _, w := range writes {
-			sn := w.Snapshot
+		for i := range writes {
+			w := &writes[i]
+			sn := &w.Snapshot
 			if sn.ID != 0 {
 				_, err = tx.ExecContext(ctx, `UPDATE snapshots SET added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
 					sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
@@ -36,18 +40,19 @@ func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 					sn.At.UnixNano(), sn.Datetime, sn.Source, now, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops)).Scan(&sn.ID)
 				sn.Created = time.Unix(0, now).UTC()
-				added = append(added, sn)
+				added = append(added, *sn)
 			}
 			if err != nil {
 				return err
 			}
 		}
+		after = history.Written(stored, writes)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add snapshots to %s: %w", s.path, err)
+		return nil, nil, fmt.Errorf("add snapshots to %s: %w", s.path, err)
 	}
-	return added, nil
+	return added, after, nil
 }
 
 // Snapshots lists the snapshots in time order.

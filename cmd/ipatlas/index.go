@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
 	"github.com/ipatlas/ipatlas/sqlite"
@@ -45,33 +46,44 @@ func buildIndex(ctx context.Context, store *sqlite.Store, path string) (index.St
 	}})
 }
 
-// openIndex opens a database's index, building it first when it is
-// missing, unreadable (a crash while it was written) or older than the
-// database's history: it is derived data.
-func openIndex(ctx context.Context, db string) (*index.Index, error) {
-	store, err := sqlite.Open(ctx, db, sqlite.Options{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	snaps, err := store.Snapshots(ctx)
-	if err != nil {
-		return nil, err
-	}
-	path := indexPath(db)
+// currentIndex opens the index at path if it was built from the history
+// whose snapshots are snaps; nil when it is missing, damaged or stale,
+// all of which a rebuild mends: it is derived data.
+func currentIndex(path string, snaps []ipatlas.Snapshot) (*index.Index, error) {
 	ix, err := index.Open(path)
 	switch {
-	case err == nil && ix.Stamp() == index.Stamp(snaps):
-		return ix, nil
-	case err == nil:
-		ix.Close()
-	case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, index.ErrFormat): // missing or damaged: rebuilt
-		return nil, fmt.Errorf("%w (run 'ipatlas index --db %s' to rebuild it)", err, db)
-	}
-	if _, err := buildIndex(ctx, store, path); err != nil {
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, index.ErrFormat):
+		return nil, nil
+	case err != nil:
 		return nil, err
+	case ix.Stamp() != index.Stamp(snaps):
+		ix.Close()
+		return nil, nil
 	}
-	return index.Open(path)
+	return ix, nil
+}
+
+// openIndex opens a database's index, building it first when it is not
+// current; when have already serves the database's history, it returns
+// have and touches no file.
+func openIndex(ctx context.Context, db string, have *index.Index) (*index.Index, error) {
+	return readStore(ctx, db, func(store *sqlite.Store) (*index.Index, error) {
+		snaps, err := store.Snapshots(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if have != nil && have.Stamp() == index.Stamp(snaps) {
+			return have, nil
+		}
+		path := indexPath(db)
+		if ix, err := currentIndex(path, snaps); ix != nil || err != nil {
+			return ix, err
+		}
+		if _, err := buildIndex(ctx, store, path); err != nil {
+			return nil, err
+		}
+		return index.Open(path)
+	})
 }
 
 func runIndex(ctx context.Context, e *env, args []string) error {
@@ -97,13 +109,8 @@ stale.`)
 		fmt.Fprintf(e.stdout, "%s: ok, %d snapshots\n", path, len(ix.Snapshots()))
 		return nil
 	}
-	store, err := sqlite.Open(ctx, *db, sqlite.Options{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	start := time.Now()
-	st, err := buildIndex(ctx, store, path)
+	st, err := readStore(ctx, *db, func(store *sqlite.Store) (index.Stats, error) { return buildIndex(ctx, store, path) })
 	if err != nil {
 		return err
 	}

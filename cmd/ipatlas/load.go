@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/ipatlas/ipatlas/history"
+	"github.com/ipatlas/ipatlas/index"
 	"github.com/ipatlas/ipatlas/sqlite"
 	"github.com/ipatlas/ipatlas/whipfile"
 )
@@ -41,7 +41,7 @@ is stored.`)
 		return err
 	}
 	defer store.Close()
-	added, err := store.AddSnapshots(ctx, pending)
+	added, timeline, err := store.AddSnapshots(ctx, pending)
 	if err != nil {
 		return err
 	}
@@ -52,13 +52,17 @@ is stored.`)
 		fmt.Fprintf(e.stdout, "%d file(s) already loaded, unchanged\n", skipped)
 	}
 	fmt.Fprintf(e.stdout, "loaded %d file(s) in %s\n", len(files), time.Since(start).Round(time.Millisecond))
+	src := index.FromTimeline(timeline) // as the load left it: nothing to read back
 	if len(added) == 0 {
-		if _, err := os.Stat(indexPath(*db)); err == nil {
-			return nil
+		if ix, err := currentIndex(indexPath(*db), src.Snapshots); ix != nil || err != nil {
+			if ix != nil {
+				ix.Close()
+			}
+			return err
 		}
 	}
 	start = time.Now()
-	st, err := buildIndex(ctx, store, indexPath(*db))
+	st, err := index.Build(indexPath(*db), src)
 	if err != nil {
 		return fmt.Errorf("the snapshots are stored; building the index failed: %w", err)
 	}

@@ -45,7 +45,7 @@ that address, in the order asked.`)
 			return usageErr("%q is not an IP address", s)
 		}
 	}
-	ix, err := openIndex(ctx, *db)
+	ix, err := openIndex(ctx, *db, nil)
 	if err != nil {
 		return err
 	}

@@ -94,6 +94,14 @@ func TestIndexIsRebuiltWhenStaleOrDamaged(t *testing.T) {
 	if code, out, _ := runCmd(t, "index", "--db", db, "--verify"); code != 0 || !strings.Contains(out, "ok, 2 snapshots") {
 		t.Fatalf("verify: %d %s", code, out)
 	}
+	// load built it from the history it had in hand: lookup finds it current.
+	before, _ := os.Stat(indexPath(db))
+	if code, _, errOut := runCmd(t, "lookup", "--db", db, "1.0.0.1"); code != 0 {
+		t.Fatalf("lookup: %s", errOut)
+	}
+	if after, err := os.Stat(indexPath(db)); err != nil || !os.SameFile(before, after) {
+		t.Fatalf("lookup rebuilt the index load had just built (%v)", err)
+	}
 	os.Remove(indexPath(db))
 	if code, out, _ := runCmd(t, "lookup", "--db", db, "1.0.0.1"); code != 0 || !strings.Contains(out, "A2") {
 		t.Fatalf("lookup without an index: %d %s", code, out)

@@ -8,10 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ipatlas/ipatlas"
-	"github.com/ipatlas/ipatlas/index"
 	"github.com/ipatlas/ipatlas/serve"
-	"github.com/ipatlas/ipatlas/sqlite"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -30,7 +27,7 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	if *bulk <= 0 {
 		return usageErr("--bulk-limit %d: want at least 1", *bulk)
 	}
-	ix, err := openIndex(ctx, *db)
+	ix, err := openIndex(ctx, *db, nil)
 	if err != nil {
 		return err
 	}
@@ -71,17 +68,13 @@ func watchSnapshots(ctx context.Context, log *slog.Logger, db string, live *serv
 }
 
 func reloadIfChanged(ctx context.Context, db string, live *serve.Live) error {
-	snaps, err := readStore(ctx, db, func(s *sqlite.Store) ([]ipatlas.Snapshot, error) { return s.Snapshots(ctx) })
-	if err != nil {
-		return err
-	}
-	if index.Stamp(snaps) == live.Index().Stamp() {
-		return nil
-	}
-	ix, err := openIndex(ctx, db)
+	have := live.Index()
+	ix, err := openIndex(ctx, db, have)
 	if err != nil {
 		return fmt.Errorf("new index: %w", err)
 	}
-	live.Swap(ix)
+	if ix != have {
+		live.Swap(ix)
+	}
 	return nil
 }

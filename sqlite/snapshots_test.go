@@ -1,0 +1,56 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/history"
+	"github.com/ipatlas/ipatlas/sqlite"
+)
+
+// TestAddSnapshotsReturnsTheHistoryAsStored: the timeline AddSnapshots
+// returns, after inserting snapshots out of order (which rewrites a stored
+// delta), is the one the store reads back.
+func TestAddSnapshotsReturnsTheHistoryAsStored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"), sqlite.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	snap := func(day int, orgs ...string) history.Pending {
+		at := time.Date(2024, 1, day, 0, 0, 0, 0, time.UTC)
+		p := history.Pending{Snapshot: ipatlas.Snapshot{At: at, Datetime: at.Format("2006-01-02"), Source: fmt.Sprint("day ", day)}}
+		for i, org := range orgs {
+			r := ipatlas.Range{From: mustAddr(fmt.Sprintf("10.0.%d.0", i)), To: mustAddr(fmt.Sprintf("10.0.%d.255", i))}
+			p.Records = append(p.Records, ipatlas.Record{Range: r, Payload: []byte(`{"org":"` + org + `"}`)})
+		}
+		return p
+	}
+	for _, batch := range [][]history.Pending{{snap(15, "A", "C"), snap(1, "A", "B")}, {snap(8, "A2", "B", "C")}} {
+		_, got, err := s.AddSnapshots(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Timeline(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d snapshots returned, %d stored", len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.ID != w.ID || !g.At.Equal(w.At) || !g.Created.Equal(w.Created) || g.Datetime != w.Datetime || g.Source != w.Source ||
+				g.Records != w.Records || g.Added != w.Added || g.Removed != w.Removed || g.Changed != w.Changed || !reflect.DeepEqual(g.Ops, w.Ops) {
+				t.Errorf("snapshot %d: returned %+v\nstored %+v", i, g, w)
+			}
+		}
+	}
+}
