@@ -247,10 +247,6 @@ type Hit struct {
 // Found reports whether anything covered the address.
 func (h Hit) Found() bool { return h.ref != 0 }
 
-// Nested reports whether networks around the most specific one held the
-// address too (see Parents).
-func (h Hit) Nested() bool { return h.ref&chainFlag != 0 }
-
 // Record is the most specific network's record, ready-to-serve JSON with
 // "begin", "end" and "datetime" (when this version was first seen); nil
 // when nothing was found.

@@ -120,16 +120,6 @@ func (s *whip) lookup(w http.ResponseWriter, r *http.Request) {
 	h := s.live.acquire()
 	defer h.release()
 	w.Header()["Content-Type"] = jsonType
-	if !q.All && q.At == nil {
-		if hit := h.ix.Latest(a); !hit.Nested() {
-			rec := hit.Record()
-			if rec == nil {
-				rec = empty
-			}
-			w.Write(rec)
-			return
-		}
-	}
 	bp := bufPool.Get().(*[]byte)
 	*bp = AppendAnswer((*bp)[:0], h.ix, a, q)
 	w.Write(*bp)
@@ -163,10 +153,10 @@ func appendHit(dst []byte, h index.Hit) []byte {
 	if rec == nil {
 		return append(dst, empty...)
 	}
-	if !h.Nested() {
+	parents := h.Parents(nil)
+	if len(parents) == 0 {
 		return append(dst, rec...)
 	}
-	parents := h.Parents(nil)
 	dst = append(dst, rec[:len(rec)-1]...)
 	dst = append(dst, `,"parents":[`...)
 	for i, p := range parents {
