@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"encoding/binary"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"sort"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
@@ -25,7 +25,6 @@ type Stats struct {
 	Snapshots            int
 	Versions             int // records: one per version of a range
 	Segments4, Segments6 int
-	Chains               int // distinct network-and-parents lists
 	RecordBytes          int64
 	FileBytes            int64
 }
@@ -209,6 +208,9 @@ func build(f *os.File, src Source) (Stats, error) {
 	// and not both phases' together.
 	debug.FreeOSMemory()
 	b.segment()
+	if len(b.states)*4 > maxSectionBytes || len(b.chains)*4 > maxSectionBytes {
+		return Stats{}, fmt.Errorf("history too large for one index file")
+	}
 	for k, fam := range b.fams {
 		base := []int{sec4Top, sec6Top}[k]
 		w.section(base, func(w *fileWriter) { w.words(fam.top) })
@@ -217,9 +219,6 @@ func build(f *os.File, src Source) (Stats, error) {
 	}
 	w.section(secStates, func(w *fileWriter) { w.words(b.states) })
 	w.section(secChains, func(w *fileWriter) { w.words(b.chains) })
-	if len(b.states)*4 > maxSectionBytes || len(b.chains)*4 > maxSectionBytes {
-		return Stats{}, fmt.Errorf("history too large for one index file")
-	}
 	if err := w.finish(f, Stamp(b.snaps), len(b.snaps)); err != nil {
 		return Stats{}, err
 	}
@@ -247,17 +246,10 @@ func (b *builder) sortVersions() {
 
 // segment cuts both families into segments.
 func (b *builder) segment() {
-	vs := b.vs
-	split, _ := slices.BinarySearchFunc(b.order, false, func(i int32, _ bool) int {
-		if vs[i].is4 {
-			return -1
-		}
-		return 1
-	})
+	split := sort.Search(len(b.order), func(k int) bool { return !b.vs[b.order[k]].is4 })
 	seg := segmenter{b: b, chainIDs: map[string]uint32{}, stateIDs: map[string]uint32{}}
-	b.fams[0] = seg.family(b.order[:split], u128.From64(1<<32-1))
-	b.fams[1] = seg.family(b.order[split:], u128.U128{Hi: ^uint64(0), Lo: ^uint64(0)})
-	b.stats.Chains = len(seg.chainIDs)
+	b.fams[0] = seg.family(b.order[:split], true)
+	b.fams[1] = seg.family(b.order[split:], false)
 }
 
 // recordSize is a record's size in the file: its length, its bytes, and
@@ -306,8 +298,12 @@ type segmenter struct {
 // family cuts the family's space at every version's first address and
 // after its last, so each segment is covered by the same versions
 // throughout, and records for each segment its states over time.
-func (s *segmenter) family(order []int32, maxAddr u128.U128) familyTables {
+func (s *segmenter) family(order []int32, is4 bool) familyTables {
 	vs := s.b.vs
+	maxAddr := u128.U128{Hi: ^uint64(0), Lo: ^uint64(0)}
+	if is4 {
+		maxAddr = u128.From64(1<<32 - 1)
+	}
 	bounds := make([]u128.U128, 1, 1+2*len(order))
 	for _, i := range order {
 		bounds = append(bounds, vs[i].first)
@@ -327,7 +323,7 @@ func (s *segmenter) family(order []int32, maxAddr u128.U128) familyTables {
 		}
 		t.segs[2*seg+1], t.segs[2*seg] = s.segmentStates()
 	}
-	t.top = topTable(bounds, maxAddr == u128.From64(1<<32-1))
+	t.top = topTable(bounds, is4)
 	return t
 }
 
@@ -385,7 +381,7 @@ func (s *segmenter) segmentStates() (hist, latest uint32) {
 	case 2: // one state, the common case: no list needed
 		return singleState | s.list[0], prev
 	}
-	return s.intern(s.stateIDs, &s.b.states, s.list, true), prev
+	return s.intern(s.stateIDs, &s.b.states, s.list, len(s.list)/2), prev
 }
 
 // chainRef is the reference for the alive versions: nothing, the one
@@ -403,25 +399,22 @@ func (s *segmenter) chainRef() uint32 {
 	for k, i := range s.alive {
 		refs[k] = vs[i].ref
 	}
-	return chainFlag | s.intern(s.chainIDs, &s.b.chains, refs, false)
+	return chainFlag | s.intern(s.chainIDs, &s.b.chains, refs, len(refs))
 }
 
-// intern appends a counted list of words to a section once: an identical
-// list already there is shared. It returns the list's place in words.
-func (s *segmenter) intern(ids map[string]uint32, section *[]uint32, words []uint32, pairs bool) uint32 {
+// intern appends a list of words, after its count (of words or of
+// pairs), to a section once: an identical list already there is shared.
+// It returns the list's place in words.
+func (s *segmenter) intern(ids map[string]uint32, section *[]uint32, words []uint32, count int) uint32 {
 	s.key = s.key[:0]
 	for _, w := range words {
-		s.key = binary.LittleEndian.AppendUint32(s.key, w)
+		s.key = le.AppendUint32(s.key, w)
 	}
 	if id, ok := ids[string(s.key)]; ok {
 		return id
 	}
 	id := uint32(len(*section))
-	count := uint32(len(words))
-	if pairs {
-		count /= 2
-	}
-	*section = append(append(*section, count), words...)
+	*section = append(append(*section, uint32(count)), words...)
 	ids[string(s.key)] = id
 	return id
 }

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -187,7 +186,7 @@ func doubles(b []byte) []uint64 {
 	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), len(b)/8)
 }
 
-// segment4 finds the segment holding a: the first-level table narrows the
+// segment finds the segment holding a: the first-level table narrows the
 // search to the segments of a's /16, then a binary search finds the last
 // one starting at or before a.
 func (f *family4) segment(a uint32) int {
@@ -250,15 +249,17 @@ func (h Hit) Found() bool { return h.ref != 0 }
 // Record is the most specific network's record, ready-to-serve JSON with
 // "begin", "end" and "datetime" (when this version was first seen); nil
 // when nothing was found.
-func (h Hit) Record() []byte {
+func (h Hit) Record() []byte { return h.ix.record(h.mostSpecific()) }
+
+// mostSpecific is the reference of the most specific network's record.
+func (h Hit) mostSpecific() uint32 {
 	if h.ref&chainFlag == 0 {
-		return h.ix.record(h.ref)
+		return h.ref
 	}
-	c := h.ix.chain(h.ref)
-	if len(c) == 0 {
-		return nil
+	if c := h.ix.chain(h.ref); len(c) > 0 {
+		return c[0]
 	}
-	return h.ix.record(c[0])
+	return 0
 }
 
 // Parents appends the records of the networks that held the most specific
@@ -384,18 +385,18 @@ func (ix *Index) History(a netip.Addr, dst []Version) []Version {
 	list := ix.stateList(latest, hist, &one)
 	until := len(ix.snaps)
 	start := len(dst)
-	var prevRec []byte
+	var prev uint32 // the most specific record of the state after this one
 	for i := len(list) - 2; i >= 0; i -= 2 {
 		from, h := int(list[i]), Hit{ix, list[i+1]}
-		rec := h.Record()
+		rec := h.mostSpecific()
 		switch {
-		case rec == nil:
-		case len(dst) > start && bytes.Equal(rec, prevRec) && dst[len(dst)-1].From == until:
+		case rec == 0:
+		case len(dst) > start && rec == prev:
 			dst[len(dst)-1].From = from // the same network; only its parents changed
 		default:
 			dst = append(dst, Version{Hit: h, From: from, Until: until})
 		}
-		prevRec, until = rec, from
+		prev, until = rec, from
 	}
 	return dst
 }
