@@ -2,17 +2,15 @@ package history_test
 
 import (
 	"errors"
-	"net/netip"
 	"reflect"
 	"testing"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
+	"github.com/ipatlas/ipatlas/internal/historytest"
 )
 
-func record(from, to, payload string) ipatlas.Record {
-	return ipatlas.Record{Range: ipatlas.Range{From: netip.MustParseAddr(from), To: netip.MustParseAddr(to)}, Payload: []byte(payload)}
-}
+var record = historytest.Record
 
 func TestChangesNameTheFieldsThatChanged(t *testing.T) {
 	prev := []ipatlas.Record{

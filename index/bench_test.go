@@ -13,6 +13,7 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/internal/historytest"
 )
 
 // benchIndex is the index the lookup benchmarks search: the file named by
@@ -23,10 +24,7 @@ func benchIndex(b *testing.B) *index.Index {
 	b.Helper()
 	path := os.Getenv("IPATLAS_BENCH_INDEX")
 	if path == "" {
-		path = filepath.Join(b.TempDir(), "bench.index")
-		if _, err := index.Build(path, index.FromTimeline(syntheticTimeline(300_000, 4))); err != nil {
-			b.Fatal(err)
-		}
+		return historytest.Index(b, syntheticTimeline(b, 300_000, 4))
 	}
 	ix, err := index.Open(path)
 	if err != nil {
@@ -36,7 +34,7 @@ func benchIndex(b *testing.B) *index.Index {
 	return ix
 }
 
-func syntheticTimeline(n, snapshots int) []history.Stored {
+func syntheticTimeline(b testing.TB, n, snapshots int) []history.Stored {
 	rng := rand.New(rand.NewPCG(1, 1))
 	cuts := make([]uint32, 0, 2*n)
 	for len(cuts) < 2*n {
@@ -66,18 +64,9 @@ func syntheticTimeline(n, snapshots int) []history.Stored {
 			}
 		}
 		at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*k)
-		pending = append(pending, history.Pending{Snapshot: ipatlas.Snapshot{ID: int64(k + 1), At: at, Datetime: at.Format("2006-01-02")}, Records: state})
+		pending = append(pending, history.Pending{Snapshot: ipatlas.Snapshot{At: at, Datetime: at.Format("2006-01-02")}, Records: state})
 	}
-	writes, err := history.Merge(nil, pending)
-	if err != nil {
-		panic(err)
-	}
-	out := make([]history.Stored, len(writes))
-	for i, w := range writes {
-		w.Snapshot.ID = int64(i + 1)
-		out[i] = history.Stored{Snapshot: w.Snapshot, Ops: w.Ops}
-	}
-	return out
+	return historytest.Timeline(b, pending)
 }
 
 // benchAddrs are random IPv4 addresses, as a lookup service sees them:
@@ -153,7 +142,7 @@ func BenchmarkHistoryAll(b *testing.B) {
 }
 
 func BenchmarkBuild(b *testing.B) {
-	timeline := syntheticTimeline(300_000, 4)
+	timeline := syntheticTimeline(b, 300_000, 4)
 	path := filepath.Join(b.TempDir(), "b.index")
 	b.ResetTimer()
 	for range b.N {

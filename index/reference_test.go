@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/internal/historytest"
 )
 
 // The reference answers every question by looking at every record of every
@@ -157,16 +157,7 @@ func (w *world) timeline(t testing.TB) []history.Stored {
 	for k, s := range w.snaps {
 		pending = append(pending, history.Pending{Snapshot: s, Records: w.states[k]})
 	}
-	writes, err := history.Merge(nil, pending)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]history.Stored, len(writes))
-	for i, wr := range writes {
-		wr.Snapshot.ID = w.snaps[i].ID
-		out[i] = history.Stored{Snapshot: wr.Snapshot, Ops: wr.Ops}
-	}
-	return out
+	return historytest.Timeline(t, pending)
 }
 
 // probes are every edge of every range (first, last, one before, one
@@ -193,16 +184,7 @@ func (w *world) probes(rng *rand.Rand) []netip.Addr {
 
 func build(t testing.TB, w *world) *index.Index {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.index")
-	if _, err := index.Build(path, index.FromTimeline(w.timeline(t))); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	return ix
+	return historytest.Index(t, w.timeline(t))
 }
 
 func TestLookupsMatchTheReference(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,12 +16,11 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/internal/historytest"
 	"github.com/ipatlas/ipatlas/serve"
 )
 
-func rec(from, to, payload string) ipatlas.Record {
-	return ipatlas.Record{Range: ipatlas.Range{From: netip.MustParseAddr(from), To: netip.MustParseAddr(to)}, Payload: []byte(payload)}
-}
+var rec = historytest.Record
 
 // fixture: 10.0.0.0/8 holds 10.1.0.0/16 throughout; 192.0.2.0/24 changes
 // owner in the second snapshot; 198.51.100.0/24 is removed in the third;
@@ -48,24 +45,7 @@ func buildIndex(t testing.TB, n int) *index.Index {
 		at, _ := time.Parse("2006-01-02", dates[k])
 		pending = append(pending, history.Pending{Snapshot: ipatlas.Snapshot{At: at, Datetime: dates[k]}, Records: states[k]})
 	}
-	writes, err := history.Merge(nil, pending)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var timeline []history.Stored
-	for i, w := range writes {
-		w.Snapshot.ID = int64(i + 1)
-		timeline = append(timeline, history.Stored{Snapshot: w.Snapshot, Ops: w.Ops})
-	}
-	path := filepath.Join(t.TempDir(), fmt.Sprintf("s%d.index", n))
-	if _, err := index.Build(path, index.FromTimeline(timeline)); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix
+	return historytest.Index(t, historytest.Timeline(t, pending))
 }
 
 func newServer(t *testing.T, o serve.Options) (*httptest.Server, *serve.Live) {
