@@ -18,9 +18,9 @@ python3 "$gen" -o "$work/data" "$@" >/dev/null 2>&1
 go build -o "$work/ipatlas" ./cmd/ipatlas
 
 "$work/ipatlas" load --db "$work/w.db" "$work"/data/snap-*.jsonl | tail -2
-IPATLAS_BENCH_INDEX="$work/w.db.index" go test -run XXX -bench 'SegmentSearch|LatestRecord|AtDatetime|HistoryAll' \
+IPATLAS_BENCH_INDEX="$work/w.db.index" go test -run XXX -bench 'SegmentSearch|LatestRecord|AtDatetime|HistoryAll|Open' \
 	-cpu 1 -benchtime 3s ./index | awk '
-	/^Benchmark/ { for (i = 1; i <= NF; i++) if ($(i+1) == "M/s") rate[$1] = $i }
+	/^Benchmark/ { for (i = 1; i <= NF; i++) if ($(i+1) == "M/s" || $(i+1) == "ms/open") rate[$1] = $i }
 	END {
 		s = rate["BenchmarkSegmentSearch"]; l = rate["BenchmarkLatestRecord"]
 		a = rate["BenchmarkAtDatetime"]; h = rate["BenchmarkHistoryAll"]
@@ -28,6 +28,7 @@ IPATLAS_BENCH_INDEX="$work/w.db.index" go test -run XXX -bench 'SegmentSearch|La
 		printf "latest, full record:   %6.2f M/s (MMDB full decode 0.95 M/s: %.1fx; goal >= 3x)\n", l, l / 0.95
 		printf "at a datetime:         %6.2f M/s (%.2fx slower than latest; goal <= 1.5x; Whip 0.156 M/s)\n", a, l / a
 		printf "all history:           %6.2f M/s (goal >= 1 M/s; Whip 0.080 M/s: %.0fx)\n", h, h / 0.080
+		printf "open the index:        %6.3f ms (goal: milliseconds)\n", rate["BenchmarkOpen"]
 	}'
 
 port=$((20000 + RANDOM % 20000))

@@ -151,3 +151,17 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpen is what a server or a lookup pays before its first
+// answer: mapping the file and checking its structure.
+func BenchmarkOpen(b *testing.B) {
+	path := benchIndex(b).Path()
+	for range b.N {
+		ix, err := index.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/open")
+}
