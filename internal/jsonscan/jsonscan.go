@@ -94,21 +94,8 @@ func (r *Reader) literal(word string) error {
 // Object reads an object (or null, which it leaves alone), calling field
 // for each key; field must consume the key's value.
 func (r *Reader) Object(field func(key []byte) error) error {
-	if null, err := r.Null(); null || err != nil {
-		return err
-	}
-	if r.space() != '{' {
-		return r.unexpected("an object")
-	}
-	if err := r.enter(); err != nil {
-		return err
-	}
-	if r.space() == '}' {
-		r.pos++
-		r.depth--
-		return nil
-	}
-	for {
+	more, err := r.open('{', '}', "an object")
+	for ; more && err == nil; more, err = r.next('}', "',' or '}'") {
 		if r.space() != '"' {
 			return r.unexpected("a string key")
 		}
@@ -123,51 +110,59 @@ func (r *Reader) Object(field func(key []byte) error) error {
 		if err := field(key); err != nil {
 			return err
 		}
-		switch r.space() {
-		case ',':
-			r.pos++
-		case '}':
-			r.pos++
-			r.depth--
-			return nil
-		default:
-			return r.unexpected("',' or '}'")
-		}
 	}
+	return err
 }
 
 // Array reads an array (or null, which it leaves alone), calling elem for
 // each element; elem must consume it.
 func (r *Reader) Array(elem func(i int) error) error {
-	if null, err := r.Null(); null || err != nil {
-		return err
-	}
-	if r.space() != '[' {
-		return r.unexpected("an array")
-	}
-	if err := r.enter(); err != nil {
-		return err
-	}
-	if r.space() == ']' {
-		r.pos++
-		r.depth--
-		return nil
-	}
-	for i := 0; ; i++ {
+	more, err := r.open('[', ']', "an array")
+	for i := 0; more && err == nil; more, err = r.next(']', "',' or ']'") {
 		if err := elem(i); err != nil {
 			return err
 		}
-		switch r.space() {
-		case ',':
-			r.pos++
-		case ']':
-			r.pos++
-			r.depth--
-			return nil
-		default:
-			return r.unexpected("',' or ']'")
-		}
+		i++
 	}
+	return err
+}
+
+// open reads the start of a container, or null (left alone); more says
+// whether a first member follows.
+func (r *Reader) open(start, end byte, what string) (more bool, err error) {
+	if null, err := r.Null(); null || err != nil {
+		return false, err
+	}
+	if r.space() != start {
+		return false, r.unexpected(what)
+	}
+	if err := r.enter(); err != nil {
+		return false, err
+	}
+	return !r.closed(end), nil
+}
+
+// next reads what follows a member: a comma, and more follows, or the
+// container's end; anything else is an error wanting what.
+func (r *Reader) next(end byte, what string) (more bool, err error) {
+	if r.closed(end) {
+		return false, nil
+	}
+	if r.space() != ',' {
+		return false, r.unexpected(what)
+	}
+	r.pos++
+	return true, nil
+}
+
+// closed consumes the container's end when it comes next.
+func (r *Reader) closed(end byte) bool {
+	if r.space() != end {
+		return false
+	}
+	r.pos++
+	r.depth--
+	return true
 }
 
 func (r *Reader) enter() error {
