@@ -92,7 +92,8 @@ func parseQuery(r *http.Request) (Query, error) {
 	return Query{At: &t}, nil
 }
 
-func parseAddr(s string) (netip.Addr, error) {
+// ParseAddr reads an address as the API takes it: IPv4 or IPv6, no zone.
+func ParseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
 		return netip.Addr{}, fmt.Errorf("%q is not an IP address", s)
@@ -107,7 +108,7 @@ func (s *whip) lookup(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusMethodNotAllowed, "use GET /ip/{addr}, or POST /ip for many")
 		return
 	}
-	a, err := parseAddr(r.PathValue("addr"))
+	a, err := ParseAddr(r.PathValue("addr"))
 	if err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
 		return
@@ -221,7 +222,7 @@ func bulkAddrs(body []byte, limit int) ([]netip.Addr, error) {
 		if len(addrs) == limit {
 			return fmt.Errorf("%w: at most %d per request", errTooMany, limit)
 		}
-		a, err := parseAddr(s)
+		a, err := ParseAddr(s)
 		if err != nil {
 			return fmt.Errorf("%s: %v", where, err)
 		}

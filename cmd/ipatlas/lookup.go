@@ -23,7 +23,7 @@ that address, in the order asked.`)
 	at := fs.String("at", "", "look up as of this ISO 8601 `datetime` instead of the latest snapshot")
 	hist := fs.Bool("history", false, "every version of what held each address, newest first")
 	asJSON := fs.Bool("json", false, "print the REST API's JSON answers")
-	addrs, err := parseFlagsAndArgs(fs, args)
+	args, err := parseFlagsAndArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -40,9 +40,10 @@ that address, in the order asked.`)
 	}
 	q.history, q.json = *hist, *asJSON
 	// Bad addresses given as arguments are found before any work.
-	for _, s := range addrs {
-		if _, err := netip.ParseAddr(s); err != nil {
-			return usageErr("%q is not an IP address", s)
+	addrs := make([]netip.Addr, len(args))
+	for i, s := range args {
+		if addrs[i], err = serve.ParseAddr(s); err != nil {
+			return usageErr("%v", err)
 		}
 	}
 	ix, err := openIndex(ctx, *db, nil)
@@ -53,8 +54,8 @@ that address, in the order asked.`)
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
 	if len(addrs) > 0 {
-		for _, s := range addrs {
-			q.print(w, ix, netip.MustParseAddr(s))
+		for _, a := range addrs {
+			q.print(w, ix, a)
 		}
 		return nil
 	}
@@ -70,9 +71,9 @@ func lookupStream(w *bufio.Writer, ix *index.Index, q *lookupQuery, in io.Reader
 		if s == "" {
 			continue
 		}
-		a, err := netip.ParseAddr(s)
+		a, err := serve.ParseAddr(s)
 		if err != nil {
-			return fmt.Errorf("stdin:%d: %q is not an IP address", line, s)
+			return fmt.Errorf("stdin:%d: %v", line, err)
 		}
 		q.print(w, ix, a)
 	}

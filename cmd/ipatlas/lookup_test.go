@@ -70,6 +70,7 @@ func TestLookupRejectsBadInput(t *testing.T) {
 		partial string
 	}{
 		{[]string{"1.0.0.1", "1.0.0.300"}, "", 2, `"1.0.0.300" is not an IP address`, ""},
+		{[]string{"fe80::1%eth0"}, "", 2, `"fe80::1%eth0" is not an IP address`, ""},
 		{[]string{"--at", "last week", "1.0.0.1"}, "", 2, `--at: "last week" is not an ISO 8601`, ""},
 		{[]string{"--at", "2024-01-01", "--history", "1.0.0.1"}, "", 2, "choose one", ""},
 		{nil, "1.0.0.1\nbad\n1.0.0.2\n", 1, `stdin:2: "bad" is not an IP address`, "1.0.0.1\t"},
