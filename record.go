@@ -2,6 +2,8 @@ package ipatlas
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -39,4 +41,34 @@ type Snapshot struct {
 	Records  int       // ranges in the snapshot
 	// Against the snapshot before it in time:
 	Added, Removed, Changed int
+}
+
+// networkPayload is a crawled network's record payload: the registration
+// as Whip-layout fields. How the network was asked for (the query URL, the
+// time of the answer) stays out, so that a network a later crawl finds
+// unchanged is the same version, not a change.
+type networkPayload struct {
+	Registry     Registry `json:"registry"`
+	Handle       string   `json:"handle,omitempty"`
+	Name         string   `json:"name,omitempty"`
+	Type         string   `json:"type,omitempty"`
+	Status       []string `json:"status,omitempty"`
+	Country      string   `json:"country,omitempty"`
+	ParentHandle string   `json:"parent_handle,omitempty"`
+	OriginAS     []uint32 `json:"origin_as,omitempty"`
+	Events       []Event  `json:"events,omitempty"`
+	Entities     []Entity `json:"entities,omitempty"`
+	Remarks      []Remark `json:"remarks,omitempty"`
+}
+
+// NetworkRecord is a crawled network as a snapshot keeps it, so that
+// crawled networks and loaded ranges share one history.
+func NetworkRecord(n Network) (Record, error) {
+	b, err := json.Marshal(networkPayload{Registry: n.Registry, Handle: n.Handle, Name: n.Name, Type: n.Type,
+		Status: n.Status, Country: n.Country, ParentHandle: n.ParentHandle, OriginAS: n.OriginAS,
+		Events: n.Events, Entities: n.Entities, Remarks: n.Remarks})
+	if err != nil {
+		return Record{}, fmt.Errorf("network %s: %w", n.Range, err)
+	}
+	return Record{Range: n.Range, Payload: b}, nil
 }

@@ -20,6 +20,10 @@ type Stored struct {
 type Pending struct {
 	ipatlas.Snapshot
 	Records []ipatlas.Record
+	// Replace lets the snapshot take the place of a stored one at the same
+	// moment that holds different data, instead of being refused: a crawl
+	// run that is finished again (its failures retried) has grown.
+	Replace bool
 }
 
 // Write is what Merge asks a store to do: insert a new snapshot (ID 0) or
@@ -27,6 +31,10 @@ type Pending struct {
 type Write struct {
 	Snapshot ipatlas.Snapshot
 	Ops      []Op
+	// Pending says the write adds one of the pending snapshots (inserted,
+	// or replacing the stored one at its moment), rather than rewriting a
+	// stored snapshot's delta against a new predecessor.
+	Pending bool
 }
 
 // ErrSnapshotExists is returned when a snapshot is added at the moment of
@@ -37,7 +45,8 @@ var ErrSnapshotExists = errors.New("a different snapshot exists at that datetime
 // in any order: a snapshot older than some stored ones takes its place in
 // time, and the delta of the stored snapshot that follows it is rewritten
 // against it. A pending snapshot identical to the stored one at the same
-// moment is skipped, so loading a file twice changes nothing.
+// moment is skipped, so loading a file twice changes nothing; one with
+// different data is refused unless it says Replace.
 func Merge(stored []Stored, pending []Pending) ([]Write, error) {
 	pending = slices.Clone(pending)
 	slices.SortStableFunc(pending, func(a, b Pending) int { return a.At.Compare(b.At) })
@@ -60,10 +69,18 @@ func Merge(stored []Stored, pending []Pending) ([]Write, error) {
 			return nil, fmt.Errorf("snapshot %d (%s): %w", s.ID, s.Datetime, err)
 		}
 		if p < len(pending) && pending[p].At.Equal(s.At) {
-			if !slices.EqualFunc(pending[p].Records, kept, ipatlas.Record.Same) {
-				return nil, fmt.Errorf("%s: %w (%s, snapshot %d)", pending[p].Source, ErrSnapshotExists, s.Datetime, s.ID)
-			}
+			np := pending[p]
 			p++
+			if !slices.EqualFunc(np.Records, kept, ipatlas.Record.Same) {
+				if !np.Replace {
+					return nil, fmt.Errorf("%s: %w (%s, snapshot %d)", np.Source, ErrSnapshotExists, s.Datetime, s.ID)
+				}
+				w := insert(np, state)
+				w.Snapshot.ID, w.Snapshot.Created = s.ID, s.Created
+				writes = append(writes, w)
+				state, afterNew = np.Records, true
+				continue
+			}
 		}
 		if afterNew {
 			d := Diff(state, kept)
@@ -105,7 +122,7 @@ func insert(p Pending, prev []ipatlas.Record) Write {
 	s := p.Snapshot
 	s.ID, s.Records = 0, len(p.Records)
 	s.Added, s.Removed, s.Changed = d.Added, d.Removed, d.Changed
-	return Write{Snapshot: s, Ops: d.Ops}
+	return Write{Snapshot: s, Ops: d.Ops, Pending: true}
 }
 
 // States replays a timeline, calling fn with each snapshot and the state it

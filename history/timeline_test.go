@@ -111,3 +111,44 @@ func TestSameDatetimeTwice(t *testing.T) {
 		t.Errorf("two new snapshots at one datetime: %v, want ErrSnapshotExists", err)
 	}
 }
+
+// TestReplaceTakesTheStoredSnapshotsPlace: a pending snapshot that says
+// Replace takes the place of the stored one at its moment (same ID), and the
+// snapshot after it is rewritten against it; the history replays to the new
+// states with matching counts.
+func TestReplaceTakesTheStoredSnapshotsPlace(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 10))
+	states := [][]ipatlas.Record{randomState(rng, 20), randomState(rng, 20), randomState(rng, 20)}
+	var m memStore
+	if err := m.add(t, pending(0, states[0]), pending(1, states[1]), pending(2, states[2])); err != nil {
+		t.Fatal(err)
+	}
+	idBefore := m.stored[1].ID
+	states[1] = randomState(rng, 25)
+	replacing := pending(1, states[1])
+	replacing.Replace = true
+	writes, err := history.Merge(m.stored, []history.Pending{replacing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(writes) != 2 || !writes[0].Pending || writes[0].Snapshot.ID != idBefore || writes[1].Pending || writes[1].Snapshot.ID != m.stored[2].ID {
+		t.Fatalf("writes %+v: want the replacement (ID %d) and the rewritten snapshot after it", writes, idBefore)
+	}
+	m.stored = history.Written(m.stored, writes)
+	i := 0
+	err = history.States(m.stored, func(s ipatlas.Snapshot, got []ipatlas.Record) error {
+		d := history.Diff(prevState(states, i), states[i])
+		if !sameRecords(got, states[i]) || s.Added != d.Added || s.Removed != d.Removed || s.Changed != d.Changed || s.Records != len(states[i]) {
+			return fmt.Errorf("snapshot %d: %+v holding %d records, want %+v and %d", i, s, len(got), d, len(states[i]))
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != 3 {
+		t.Fatalf("%v after %d of 3 snapshots", err, i)
+	}
+	if writes, err := history.Merge(m.stored, []history.Pending{replacing}); err != nil || len(writes) != 0 {
+		t.Errorf("replacing with the same data: %d writes, %v; want none", len(writes), err)
+	}
+}

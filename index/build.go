@@ -2,7 +2,6 @@ package index
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"fmt"
 	"hash"
@@ -16,8 +15,8 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
-	"github.com/ipatlas/ipatlas/internal/netjson"
 	"github.com/ipatlas/ipatlas/internal/u128"
+	"github.com/ipatlas/ipatlas/whipfile"
 )
 
 // Stats describes a built index.
@@ -260,17 +259,7 @@ func recordSize(n int) int { return (4 + n + refUnit - 1) &^ (refUnit - 1) }
 // datetime of the snapshot that first held this version, and the payload's
 // fields.
 func (b *builder) appendRecord(dst []byte, v *version) []byte {
-	dst = append(dst, `{"begin":"`...)
-	dst = v.first.Addr(v.is4).AppendTo(dst)
-	dst = append(dst, `","end":"`...)
-	dst = v.last.Addr(v.is4).AppendTo(dst)
-	dst = append(dst, `","datetime":`...)
-	dst = netjson.AppendString(dst, b.snaps[v.from].Datetime)
-	if fields := bytes.TrimSpace(v.payload[1 : len(v.payload)-1]); len(fields) > 0 {
-		dst = append(dst, ',')
-		dst = append(dst, fields...)
-	}
-	return append(dst, '}')
+	return whipfile.AppendLine(dst, v.first.Addr(v.is4), v.last.Addr(v.is4), b.snaps[v.from].Datetime, v.payload)
 }
 
 // moreSpecific orders the versions covering one place: the smaller range

@@ -12,7 +12,8 @@ import (
 
 // AddSnapshots adds snapshots to the history in one transaction, in any
 // order against those kept (history.Merge): nothing is written unless all
-// of them are. It returns the snapshots it inserted and the whole history
+// of them are. It returns the snapshots it wrote (inserted, or replacing one
+// at their moment when they say so) and the whole history
 // as it now stands, which it had to read anyway, so that the lookup index
 // can be built without reading it back.
 func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]ipatlas.Snapshot, []history.Stored, error) {
@@ -33,17 +34,19 @@ func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]
 			w := &writes[i]
 			sn := &w.Snapshot
 			if sn.ID != 0 {
-				_, err = tx.ExecContext(ctx, `UPDATE snapshots SET added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
-					sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
+				_, err = tx.ExecContext(ctx, `UPDATE snapshots SET source = ?, records = ?, added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
+					sn.Source, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
 			} else {
 				err = tx.QueryRowContext(ctx, `INSERT INTO snapshots (at, datetime, source, created, records, added, removed, changed, delta)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 					sn.At.UnixNano(), sn.Datetime, sn.Source, now, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops)).Scan(&sn.ID)
 				sn.Created = time.Unix(0, now).UTC()
-				added = append(added, *sn)
 			}
 			if err != nil {
 				return err
+			}
+			if w.Pending {
+				added = append(added, *sn)
 			}
 		}
 		after = history.Written(stored, writes)

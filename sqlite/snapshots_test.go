@@ -15,7 +15,8 @@ import (
 
 // TestAddSnapshotsReturnsTheHistoryAsStored: the timeline AddSnapshots
 // returns, after inserting snapshots out of order (which rewrites a stored
-// delta), is the one the store reads back.
+// delta) and replacing one (which rewrites its record count and the delta
+// after it), is the one the store reads back.
 func TestAddSnapshotsReturnsTheHistoryAsStored(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -33,10 +34,15 @@ func TestAddSnapshotsReturnsTheHistoryAsStored(t *testing.T) {
 		}
 		return p
 	}
-	for _, batch := range [][]history.Pending{{snap(15, "A", "C"), snap(1, "A", "B")}, {snap(8, "A2", "B", "C")}} {
-		_, got, err := s.AddSnapshots(ctx, batch)
+	replacing := snap(8, "A3")
+	replacing.Replace = true
+	for _, batch := range [][]history.Pending{{snap(15, "A", "C"), snap(1, "A", "B")}, {snap(8, "A2", "B", "C")}, {replacing}} {
+		added, got, err := s.AddSnapshots(ctx, batch)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(added) != len(batch) {
+			t.Errorf("%d snapshots reported written, want %d", len(added), len(batch))
 		}
 		want, err := s.Timeline(ctx)
 		if err != nil {

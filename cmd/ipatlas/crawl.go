@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/rdap"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
@@ -85,8 +86,11 @@ func (f *crawlFlags) crawl(ctx context.Context, e *env) (crawlResult, error) {
 	defer store.Close()
 	fetch := crawl.Fetcher{}
 	run, resume, err := f.pickRun(ctx, e, store, fetch, opts)
-	if err != nil || !resume {
-		return crawlResult{run: run, complete: true}, err
+	if err != nil {
+		return res, err
+	}
+	if !resume { // the run is complete; its snapshot may not be stored if a crash came between
+		return crawlResult{run: run, complete: true}, f.snapshot(ctx, e, store, run)
 	}
 	boot, err := fetch.Bootstrap(ctx, f.bootstrap)
 	if err != nil {
@@ -117,7 +121,21 @@ func (f *crawlFlags) walk(ctx context.Context, e *env, store *sqlite.Store, cr *
 		fmt.Fprintf(e.stderr, "crawl stopped; every answer so far is committed. Run the same command to resume run %d.\n", run.ID)
 		return res, nil
 	}
-	return res, store.FinishRun(context.Background(), run.ID)
+	if err := store.FinishRun(context.Background(), run.ID); err != nil {
+		return res, err
+	}
+	return res, f.snapshot(context.Background(), e, store, run)
+}
+
+// snapshot adds a finished run to the history, replacing the run's earlier
+// snapshot if its failures were retried since, and brings the lookup index
+// up to date.
+func (f *crawlFlags) snapshot(ctx context.Context, e *env, store *sqlite.Store, run ipatlas.Run) error {
+	p, err := crawl.Snapshot(ctx, store, run)
+	if err != nil {
+		return err
+	}
+	return addSnapshots(ctx, e, store, f.db, []history.Pending{p}, func() {})
 }
 
 // crawlOptions are the parsed scope and rates.

@@ -25,8 +25,9 @@ const demoRate = 150
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "[flags]", `Run ipatlas end to end with no network: start the registry simulator on
 loopback (several /8s of every registry, nested networks, rate limits and light
-faults), crawl it into a fresh embedded database, check every recorded network
-against the simulator's ground truth, and print a summary.`)
+faults), crawl it into a fresh embedded database (stored as a snapshot, with
+its lookup index), check every recorded network against the simulator's
+ground truth, and print a summary.`)
 	var f simFlags
 	f.register(fs)
 	db := fs.String("db", "", "keep the crawled database in `FILE` (default: a temporary file, removed after)")

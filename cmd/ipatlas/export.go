@@ -3,14 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/crawl"
 	"github.com/ipatlas/ipatlas/sqlite"
+	"github.com/ipatlas/ipatlas/whipfile"
 )
 
 func runExport(ctx context.Context, e *env, args []string) error {
@@ -39,7 +39,12 @@ Whip's layout ({"begin", "end", "datetime", …}), sorted, IPv4 before IPv6.`)
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	err = store.Networks(ctx, run.ID, func(n ipatlas.Network) error { return writeWhip(bw, n, run.Started) })
+	datetime := crawl.RunDatetime(run)
+	var buf []byte
+	err = store.Networks(ctx, run.ID, func(n ipatlas.Network) (err error) {
+		buf, err = writeWhip(bw, n, datetime, buf)
+		return err
+	})
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -64,35 +69,15 @@ func joinClose(err error, closeFn func() error) error {
 	return err
 }
 
-// whipRecord is one line of Whip's JSON-lines format: the range, the
-// snapshot's datetime, and the network's fields as the payload.
-type whipRecord struct {
-	Begin        string           `json:"begin"`
-	End          string           `json:"end"`
-	Datetime     string           `json:"datetime"`
-	Registry     ipatlas.Registry `json:"registry"`
-	Handle       string           `json:"handle,omitempty"`
-	Name         string           `json:"name,omitempty"`
-	Type         string           `json:"type,omitempty"`
-	Status       []string         `json:"status,omitempty"`
-	Country      string           `json:"country,omitempty"`
-	ParentHandle string           `json:"parent_handle,omitempty"`
-	OriginAS     []uint32         `json:"origin_as,omitempty"`
-	Events       []ipatlas.Event  `json:"events,omitempty"`
-	Entities     []ipatlas.Entity `json:"entities,omitempty"`
-	Remarks      []ipatlas.Remark `json:"remarks,omitempty"`
-	Source       string           `json:"source,omitempty"`
-}
-
-func writeWhip(w io.Writer, n ipatlas.Network, at time.Time) error {
-	rec := whipRecord{Begin: n.Range.From.String(), End: n.Range.To.String(), Datetime: at.UTC().Format(time.RFC3339),
-		Registry: n.Registry, Handle: n.Handle, Name: n.Name, Type: n.Type, Status: n.Status, Country: n.Country,
-		ParentHandle: n.ParentHandle, OriginAS: n.OriginAS, Events: n.Events, Entities: n.Entities,
-		Remarks: n.Remarks, Source: n.Source.URL}
-	b, err := json.Marshal(rec)
+// writeWhip writes a network as one line of Whip's layout, its payload the
+// one the run's snapshot keeps (ipatlas.NetworkRecord): loading an export
+// gives back the run's snapshot.
+func writeWhip(w io.Writer, n ipatlas.Network, datetime string, buf []byte) ([]byte, error) {
+	rec, err := ipatlas.NetworkRecord(n)
 	if err != nil {
-		return err
+		return buf, err
 	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	buf = append(whipfile.AppendLine(buf[:0], rec.Range.From, rec.Range.To, datetime, rec.Payload), '\n')
+	_, err = w.Write(buf)
+	return buf, err
 }

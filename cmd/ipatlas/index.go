@@ -88,9 +88,9 @@ func openIndex(ctx context.Context, db string, have *index.Index) (*index.Index,
 
 func runIndex(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "index", "[flags]", `Build the database's lookup index (FILE.index, next to the database) from its
-whole history, or check the one there with --verify. load builds it when it
-adds snapshots; lookup and serve build it when it is missing, damaged or
-stale.`)
+whole history, or check the one there with --verify. load and a finished
+crawl build it when they add a snapshot; lookup and serve build it when it is
+missing, damaged or stale.`)
 	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
 	verify := fs.Bool("verify", false, "check the existing index (checksum, segments, references, records) instead of building")
 	if err := parseFlags(fs, args); err != nil {

@@ -41,6 +41,15 @@ is stored.`)
 		return err
 	}
 	defer store.Close()
+	return addSnapshots(ctx, e, store, *db, pending, func() {
+		fmt.Fprintf(e.stdout, "loaded %d file(s) in %s\n", len(files), time.Since(start).Round(time.Millisecond))
+	})
+}
+
+// addSnapshots stores snapshots (loaded files or a finished crawl) in the
+// history and brings the lookup index up to date; stored is called once
+// they are stored, before the index is built.
+func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, pending []history.Pending, stored func()) error {
 	added, timeline, err := store.AddSnapshots(ctx, pending)
 	if err != nil {
 		return err
@@ -48,25 +57,25 @@ is stored.`)
 	for _, s := range added {
 		fmt.Fprintf(e.stdout, "snapshot %d  %-25s %8d ranges  +%d -%d ~%d  %s\n", s.ID, s.Datetime, s.Records, s.Added, s.Removed, s.Changed, s.Source)
 	}
-	if skipped := len(files) - len(added); skipped > 0 {
-		fmt.Fprintf(e.stdout, "%d file(s) already loaded, unchanged\n", skipped)
+	if same := len(pending) - len(added); same > 0 {
+		fmt.Fprintf(e.stdout, "%d snapshot(s) already stored, unchanged\n", same)
 	}
-	fmt.Fprintf(e.stdout, "loaded %d file(s) in %s\n", len(files), time.Since(start).Round(time.Millisecond))
-	src := index.FromTimeline(timeline) // as the load left it: nothing to read back
+	stored()
+	src := index.FromTimeline(timeline) // as the store left it: nothing to read back
 	if len(added) == 0 {
-		if ix, err := currentIndex(indexPath(*db), src.Snapshots); ix != nil || err != nil {
+		if ix, err := currentIndex(indexPath(db), src.Snapshots); ix != nil || err != nil {
 			if ix != nil {
 				ix.Close()
 			}
 			return err
 		}
 	}
-	start = time.Now()
-	st, err := index.Build(indexPath(*db), src)
+	start := time.Now()
+	st, err := index.Build(indexPath(db), src)
 	if err != nil {
 		return fmt.Errorf("the snapshots are stored; building the index failed: %w", err)
 	}
-	printIndexStats(e, indexPath(*db), st, time.Since(start))
+	printIndexStats(e, indexPath(db), st, time.Since(start))
 	return nil
 }
 

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ipatlas/ipatlas/regsim"
+)
+
+// TestCrawledRunsBecomeSnapshots: a finished crawl is a snapshot in the
+// same history as loaded files; lookups answer every address of the
+// simulator's walk with the most specific network it holds; a new run that
+// finds the same world is a snapshot with no changes; a crawl on a complete
+// database stores nothing new.
+func TestCrawledRunsBecomeSnapshots(t *testing.T) {
+	t.Parallel()
+	w, err := regsim.New(regsim.Config{Seed: 4, IPv4: []netipPrefix{mustPrefix("13.64.0.0/14"), mustPrefix("62.0.0.0/14")},
+		IPv6: []netipPrefix{mustPrefix("2001:600::/23")}, IPv6PerBlock: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := slowSim(t, w, 0, false)
+	dir := t.TempDir()
+	db := dir + "/crawl.db"
+	code, out, errOut := runCmd(t, crawlArgs(srv, db)...)
+	if code != 0 || !strings.Contains(out, "crawl run 1") || !strings.Contains(out, "index "+db+".index") {
+		t.Fatalf("crawl: exit %d\n%s%s", code, out, errOut)
+	}
+	truth := w.Truth()
+	t.Logf("%d networks crawled", len(truth.Steps))
+	checkCrawledLookups(t, w, db, truth.Steps)
+
+	// An older loaded file joins the same history under the crawl.
+	first := w.Range(truth.Steps[0].Net)
+	older := writeSnapshot(t, dir, "2020-01-01", [3]string{first.From.String(), first.To.String(), "old holder"})
+	if code, out, errOut := runCmd(t, "load", "--db", db, older); code != 0 {
+		t.Fatalf("load: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "lookup", "--db", db, "--history", truth.Steps[0].Query.String())
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(lines) != 2 ||
+		!strings.Contains(lines[0], w.Handle(truth.Steps[0].Net)) || !strings.Contains(lines[1], "old holder") {
+		t.Errorf("history of %s: exit %d\n%s\nwant the crawled network, then the loaded one", truth.Steps[0].Query, code, out)
+	}
+
+	if code, out, errOut := runCmd(t, crawlArgs(srv, db, "--new-run")...); code != 0 || !strings.Contains(out, "crawl run 2") {
+		t.Fatalf("crawl --new-run: exit %d\n%s%s", code, out, errOut)
+	}
+	snaps := listSnapshots(t, db)
+	if len(snaps) != 3 || snaps[1].Records != len(truth.Steps) || snaps[2].Records != len(truth.Steps) ||
+		snaps[2].Added+snaps[2].Removed+snaps[2].Changed != 0 {
+		t.Errorf("snapshots %+v: want the file, then two crawls of %d networks with no change between them", snaps, len(truth.Steps))
+	}
+	if code, out, _ := runCmd(t, crawlArgs(srv, db)...); code != 0 || !strings.Contains(out, "already stored, unchanged") || strings.Contains(out, "index ") {
+		t.Errorf("crawl on a complete database: exit %d\n%s\nwant its snapshot found unchanged and the index left as it is", code, out)
+	}
+}
+
+// checkCrawledLookups looks up every address the simulator's walk asks
+// about and checks that the answer is the network the walk records there.
+func checkCrawledLookups(t *testing.T, w *regsim.World, db string, steps []regsim.Step) {
+	t.Helper()
+	var in strings.Builder
+	for _, s := range steps {
+		in.WriteString(s.Query.String() + "\n")
+	}
+	code, out, errOut := runWithStdin(t, in.String(), "lookup", "--db", db, "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != len(steps) {
+		t.Fatalf("lookup of %d addresses: exit %d, %d lines\n%s", len(steps), code, len(lines), errOut)
+	}
+	for i, s := range steps {
+		var rec struct{ Begin, End, Registry, Handle string }
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
+			t.Fatalf("%s: %v: %s", s.Query, err, lines[i])
+		}
+		rg := w.Range(s.Net)
+		if rec.Begin != rg.From.String() || rec.End != rg.To.String() || rec.Handle != w.Handle(s.Net) || rec.Registry != string(w.Registry(s.Net)) {
+			t.Errorf("%s: got %s, want %s %s (%s)", s.Query, lines[i], rg, w.Handle(s.Net), w.Registry(s.Net))
+		}
+	}
+}
