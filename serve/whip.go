@@ -3,14 +3,13 @@ package serve
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -74,11 +73,16 @@ type Query struct {
 	At  *time.Time // nil: the latest
 }
 
-func parseQuery(r *http.Request) (Query, error) {
-	if r.URL.RawQuery == "" {
+func parseQuery(r *http.Request) (Query, error) { return parseRawQuery(r.URL.RawQuery) }
+
+// parseRawQuery reads a request's query string as net/http's
+// URL.Query().Get does.
+func parseRawQuery(raw string) (Query, error) {
+	if raw == "" {
 		return Query{}, nil
 	}
-	dt := r.URL.Query().Get("datetime")
+	v, _ := url.ParseQuery(raw)
+	dt := v.Get("datetime")
 	switch dt {
 	case "":
 		return Query{}, nil
@@ -271,26 +275,9 @@ func (s *whip) health(w http.ResponseWriter, r *http.Request) {
 func fail(w http.ResponseWriter, status int, msg string) {
 	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(status)
-	b := netjson.AppendString([]byte(`{"error":`), msg)
-	w.Write(append(b, '}'))
+	w.Write(appendError(nil, msg))
 }
 
-// Serve answers on ln until ctx ends, then stops taking connections and
-// lets the requests in flight finish (up to grace).
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+func appendError(dst []byte, msg string) []byte {
+	return append(netjson.AppendString(append(dst, `{"error":`...), msg), '}')
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -48,11 +47,26 @@ func buildIndex(t testing.TB, n int) *index.Index {
 	return historytest.Index(t, historytest.Timeline(t, pending))
 }
 
-func newServer(t *testing.T, o serve.Options) (*httptest.Server, *serve.Live) {
+// newServer serves the fixture with serve.Serve on loopback, as `ipatlas
+// serve` does (the lean path and net/http behind it), and returns its URL.
+func newServer(t *testing.T, o serve.Options) (string, *serve.Live) {
+	t.Helper()
 	live := serve.NewLive(buildIndex(t, 3))
-	srv := httptest.NewServer(serve.Handler(live, o))
-	t.Cleanup(func() { srv.Close(); live.Close() })
-	return srv, live
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve.Serve(ctx, ln, live, o, 5*time.Second) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		live.Close()
+	})
+	return "http://" + ln.Addr().String(), live
 }
 
 func get(t *testing.T, method, url, body string) (int, string) {
@@ -108,7 +122,7 @@ func TestWhipAPI(t *testing.T) {
 		{"GET", "/nothing/here", "", 404, `{"error":"no such endpoint: /nothing/here (try GET /ip/{addr})"}`},
 	}
 	for _, c := range cases {
-		status, body := get(t, c.method, srv.URL+c.path, c.body)
+		status, body := get(t, c.method, srv+c.path, c.body)
 		if status != c.status || (c.want != "" && body != c.want) {
 			t.Errorf("%s %s: %d %s\nwant %d %s", c.method, c.path, status, body, c.status, c.want)
 		}
@@ -120,17 +134,17 @@ func TestWhipAPI(t *testing.T) {
 
 func TestBulkLimits(t *testing.T) {
 	srv, _ := newServer(t, serve.Options{BulkLimit: 3, MaxBody: 100})
-	if status, body := get(t, "POST", srv.URL+"/ip", "1.1.1.1\n2.2.2.2\n3.3.3.3\n4.4.4.4\n"); status != 413 || !strings.Contains(body, "at most 3") {
+	if status, body := get(t, "POST", srv+"/ip", "1.1.1.1\n2.2.2.2\n3.3.3.3\n4.4.4.4\n"); status != 413 || !strings.Contains(body, "at most 3") {
 		t.Errorf("over the limit: %d %s", status, body)
 	}
-	if status, body := get(t, "POST", srv.URL+"/ip", strings.Repeat(" ", 200)); status != 413 || !strings.Contains(body, "over 100 bytes") {
+	if status, body := get(t, "POST", srv+"/ip", strings.Repeat(" ", 200)); status != 413 || !strings.Contains(body, "over 100 bytes") {
 		t.Errorf("body too big: %d %s", status, body)
 	}
 }
 
 func TestHealth(t *testing.T) {
 	srv, _ := newServer(t, serve.Options{})
-	status, body := get(t, "GET", srv.URL+"/healthz", "")
+	status, body := get(t, "GET", srv+"/healthz", "")
 	var h struct {
 		Status    string
 		Snapshots int
@@ -155,7 +169,7 @@ func TestSwapDropsNoRequest(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				resp, err := http.Get(srv.URL + "/ip/192.0.2.9")
+				resp, err := http.Get(srv + "/ip/192.0.2.9")
 				if err != nil {
 					errs <- err.Error()
 					return
@@ -190,7 +204,7 @@ func TestServeStopsGracefully(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve.Serve(ctx, ln, serve.Handler(live, serve.Options{}), 5*time.Second) }()
+	go func() { done <- serve.Serve(ctx, ln, live, serve.Options{}, 5*time.Second) }()
 	if status, _ := get(t, "GET", "http://"+ln.Addr().String()+"/ip/192.0.2.1", ""); status != 200 {
 		t.Fatalf("status %d", status)
 	}

@@ -44,7 +44,7 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	if *reload > 0 {
 		watcher.Go(func() { watchSnapshots(watchCtx, log, *db, live, *reload) })
 	}
-	err = serve.Serve(ctx, ln, serve.Handler(live, serve.Options{BulkLimit: *bulk}), 10*time.Second)
+	err = serve.Serve(ctx, ln, live, serve.Options{BulkLimit: *bulk}, 10*time.Second)
 	stopWatching()
 	watcher.Wait() // a rebuild in progress finishes before the index is closed
 	return err
