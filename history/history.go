@@ -20,6 +20,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
+	"slices"
+	"sync"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/klauspost/compress/zstd"
@@ -121,13 +124,17 @@ func Apply(state []ipatlas.Record, ops []Op) ([]ipatlas.Record, error) {
 }
 
 var (
-	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)))
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
 )
 
 // Encode writes ops in the delta format, compressed.
 func Encode(ops []Op) []byte {
-	var b []byte
+	size := 0
+	for _, op := range ops {
+		size += 1 + 2*17 + binary.MaxVarintLen64 + len(op.Payload)
+	}
+	b := make([]byte, 0, size)
 	for _, op := range ops {
 		kind := byte(opRemove)
 		if op.Payload != nil {
@@ -141,7 +148,38 @@ func Encode(ops []Op) []byte {
 			b = append(b, op.Payload...)
 		}
 	}
-	return encoder.EncodeAll(b, nil)
+	return compress(b)
+}
+
+// frameSize is how much of a delta one zstd frame holds. A large delta (a
+// first snapshot: every range and payload) is cut into frames compressed
+// side by side; the frames, concatenated, decompress as one. A skippable
+// frame (which zstd readers pass over) opens them with the delta's size,
+// so that reading it allocates once.
+const frameSize = 4 << 20
+
+// sizeFrame is the skippable frame's magic number and length (RFC 8878
+// §3.1.2): 8 bytes, the decompressed size.
+var sizeFrame = []byte{0x5b, 0x2a, 0x4d, 0x18, 8, 0, 0, 0}
+
+func compress(b []byte) []byte {
+	if len(b) <= frameSize {
+		return encoder.EncodeAll(b, nil)
+	}
+	frames := make([][]byte, 1+(len(b)+frameSize-1)/frameSize)
+	frames[0] = binary.LittleEndian.AppendUint64(slices.Clip(sizeFrame), uint64(len(b)))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range frames[1:] {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			frames[1+i] = encoder.EncodeAll(b[i*frameSize:min(len(b), (i+1)*frameSize)], nil)
+		}()
+	}
+	wg.Wait()
+	return bytes.Join(frames, nil)
 }
 
 func appendAddr(b []byte, a netip.Addr) []byte {
@@ -178,7 +216,12 @@ func Each(data []byte, fn func(Op) error) error {
 }
 
 func decompress(data []byte) ([]byte, error) {
-	b, err := decoder.DecodeAll(data, nil)
+	var dst []byte
+	if len(data) >= 16 && bytes.Equal(data[:8], sizeFrame) {
+		// The size sizes the buffer only; a wrong one costs a regrowth.
+		dst = make([]byte, 0, min(binary.LittleEndian.Uint64(data[8:16]), 1<<32))
+	}
+	b, err := decoder.DecodeAll(data, dst)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}

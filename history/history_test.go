@@ -91,3 +91,28 @@ func TestCorruptDeltasAreErrors(t *testing.T) {
 		t.Errorf("removing what is not there: %v, want ErrCorrupt", err)
 	}
 }
+
+// TestLargeDeltasRoundTrip: a delta larger than one compressed frame (a
+// first snapshot of a big file) is compressed in frames side by side and
+// reads back whole; cut short, it is corrupt.
+func TestLargeDeltasRoundTrip(t *testing.T) {
+	t.Parallel()
+	var ops []history.Op
+	for i := range 20_000 {
+		r := ipatlas.Range{From: netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), To: netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 255})}
+		ops = append(ops, history.Op{Range: r, Payload: fmt.Appendf(nil, `{"org":"holder %d","note":"%0500d"}`, i, i*7919)})
+	}
+	data := history.Encode(ops)
+	got, err := history.Decode(data)
+	if err != nil || len(got) != len(ops) {
+		t.Fatalf("decoded %d ops, %v; want %d", len(got), err, len(ops))
+	}
+	for i := range ops {
+		if got[i].Range != ops[i].Range || string(got[i].Payload) != string(ops[i].Payload) {
+			t.Fatalf("op %d: %v %s, want %v %s", i, got[i].Range, got[i].Payload, ops[i].Range, ops[i].Payload)
+		}
+	}
+	if _, err := history.Decode(data[:len(data)/2]); !errors.Is(err, history.ErrCorrupt) {
+		t.Errorf("half a large delta: %v, want ErrCorrupt", err)
+	}
+}
