@@ -50,6 +50,9 @@ type Delta struct {
 // ipatlas.CompareRecords with each range once.
 func Diff(prev, next []ipatlas.Record) Delta {
 	var d Delta
+	if len(prev) == 0 {
+		d.Ops = make([]Op, 0, len(next)) // a first snapshot: every range is new
+	}
 	compare(prev, next, func(p, n *ipatlas.Record) {
 		switch {
 		case n == nil:
@@ -168,18 +171,26 @@ func compress(b []byte) []byte {
 	}
 	frames := make([][]byte, 1+(len(b)+frameSize-1)/frameSize)
 	frames[0] = binary.LittleEndian.AppendUint64(slices.Clip(sizeFrame), uint64(len(b)))
+	parallel(len(frames)-1, func(i int) {
+		frames[1+i] = encoder.EncodeAll(b[i*frameSize:min(len(b), (i+1)*frameSize)], nil)
+	})
+	return bytes.Join(frames, nil)
+}
+
+// parallel calls fn(0) to fn(n-1), as many at once as there are
+// processors, and returns when all are done.
+func parallel(n int, fn func(i int)) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range frames[1:] {
+	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			frames[1+i] = encoder.EncodeAll(b[i*frameSize:min(len(b), (i+1)*frameSize)], nil)
+			fn(i)
 		}()
 	}
 	wg.Wait()
-	return bytes.Join(frames, nil)
 }
 
 func appendAddr(b []byte, a netip.Addr) []byte {

@@ -56,12 +56,16 @@ func Merge(stored []Stored, pending []Pending) ([]Write, error) {
 		}
 	}
 	var writes []Write
+	var pairs [][2][]ipatlas.Record // each write's states before and after, diffed at the end
+	write := func(w Write, prev, next []ipatlas.Record) {
+		writes, pairs = append(writes, w), append(pairs, [2][]ipatlas.Record{prev, next})
+	}
 	var kept, state []ipatlas.Record // the stored chain's state, and the merged one's
 	afterNew := false                // the last snapshot in time was a pending one
 	p := 0
 	for _, s := range stored {
 		for ; p < len(pending) && pending[p].At.Before(s.At); p++ {
-			writes = append(writes, insert(pending[p], state))
+			write(insert(pending[p]), state, pending[p].Records)
 			state, afterNew = pending[p].Records, true
 		}
 		var err error
@@ -75,25 +79,34 @@ func Merge(stored []Stored, pending []Pending) ([]Write, error) {
 				if !np.Replace {
 					return nil, fmt.Errorf("%s: %w (%s, snapshot %d)", np.Source, ErrSnapshotExists, s.Datetime, s.ID)
 				}
-				w := insert(np, state)
+				w := insert(np)
 				w.Snapshot.ID, w.Snapshot.Created = s.ID, s.Created
-				writes = append(writes, w)
+				write(w, state, np.Records)
 				state, afterNew = np.Records, true
 				continue
 			}
 		}
 		if afterNew {
-			d := Diff(state, kept)
-			s.Added, s.Removed, s.Changed = d.Added, d.Removed, d.Changed
-			writes = append(writes, Write{Snapshot: s.Snapshot, Ops: d.Ops})
+			write(Write{Snapshot: s.Snapshot}, state, kept)
 		}
 		state, afterNew = kept, false
 	}
 	for ; p < len(pending); p++ {
-		writes = append(writes, insert(pending[p], state))
+		write(insert(pending[p]), state, pending[p].Records)
 		state = pending[p].Records
 	}
+	diffAll(writes, pairs)
 	return writes, nil
+}
+
+// diffAll fills in each write's delta and counts, side by side: the states
+// are all at hand, and a diff of large states is most of a merge.
+func diffAll(writes []Write, pairs [][2][]ipatlas.Record) {
+	parallel(len(writes), func(i int) {
+		d := Diff(pairs[i][0], pairs[i][1])
+		s := &writes[i].Snapshot
+		writes[i].Ops, s.Added, s.Removed, s.Changed = d.Ops, d.Added, d.Removed, d.Changed
+	})
 }
 
 // Written is the timeline once a store has carried out Merge's writes,
@@ -117,12 +130,11 @@ func Written(stored []Stored, writes []Write) []Stored {
 	return out
 }
 
-func insert(p Pending, prev []ipatlas.Record) Write {
-	d := Diff(prev, p.Records)
+// insert is the write of a pending snapshot, its delta still to come.
+func insert(p Pending) Write {
 	s := p.Snapshot
 	s.ID, s.Records = 0, len(p.Records)
-	s.Added, s.Removed, s.Changed = d.Added, d.Removed, d.Changed
-	return Write{Snapshot: s, Ops: d.Ops, Pending: true}
+	return Write{Snapshot: s, Pending: true}
 }
 
 // States replays a timeline, calling fn with each snapshot and the state it

@@ -13,10 +13,14 @@ import (
 // AddSnapshots adds snapshots to the history in one transaction, in any
 // order against those kept (history.Merge): nothing is written unless all
 // of them are. It returns the snapshots it wrote (inserted, or replacing one
-// at their moment when they say so) and the whole history
-// as it now stands, which it had to read anyway, so that the lookup index
-// can be built without reading it back.
-func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]ipatlas.Snapshot, []history.Stored, error) {
+// at their moment when they say so) and the whole history as it now
+// stands, which it had to read anyway.
+//
+// alongside, when not nil and something is to be written, is called with
+// that history while the snapshots are encoded and written, so that work
+// derived from it (the lookup index) overlaps the write; an error from it
+// undoes the add.
+func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending, alongside func([]history.Stored) error) ([]ipatlas.Snapshot, []history.Stored, error) {
 	var added []ipatlas.Snapshot
 	var after []history.Stored
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -28,34 +32,71 @@ func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending) ([]
 		if err != nil {
 			return err
 		}
-		added = added[:0]
-		now := time.Now().UnixNano()
-		for i := range writes {
-			w := &writes[i]
-			sn := &w.Snapshot
-			if sn.ID != 0 {
-				_, err = tx.ExecContext(ctx, `UPDATE snapshots SET source = ?, records = ?, added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
-					sn.Source, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
-			} else {
-				err = tx.QueryRowContext(ctx, `INSERT INTO snapshots (at, datetime, source, created, records, added, removed, changed, delta)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-					sn.At.UnixNano(), sn.Datetime, sn.Source, now, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops)).Scan(&sn.ID)
-				sn.Created = time.Unix(0, now).UTC()
-			}
-			if err != nil {
-				return err
-			}
-			if w.Pending {
-				added = append(added, *sn)
-			}
+		inserts, err := numberNew(ctx, tx, writes)
+		if err != nil {
+			return err
 		}
 		after = history.Written(stored, writes)
-		return nil
+		done := make(chan error, 1)
+		if alongside != nil && len(writes) > 0 {
+			go func() { done <- alongside(after) }()
+		} else {
+			done <- nil
+		}
+		added, err = writeSnapshots(ctx, tx, writes, inserts)
+		if aerr := <-done; err == nil {
+			err = aerr
+		}
+		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("add snapshots to %s: %w", s.path, err)
 	}
 	return added, after, nil
+}
+
+// numberNew gives the snapshots to insert their IDs and creation time
+// before they are written, so that the history they make is known first;
+// it reports which writes are inserts.
+func numberNew(ctx context.Context, tx *sql.Tx, writes []history.Write) ([]bool, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM snapshots`).Scan(&last); err != nil {
+		return nil, err
+	}
+	now := time.Unix(0, time.Now().UnixNano()).UTC()
+	inserts := make([]bool, len(writes))
+	for i := range writes {
+		if sn := &writes[i].Snapshot; sn.ID == 0 {
+			last++
+			sn.ID, sn.Created, inserts[i] = last, now, true
+		}
+	}
+	return inserts, nil
+}
+
+// writeSnapshots inserts the new snapshots and rewrites the changed ones;
+// it returns the pending ones written.
+func writeSnapshots(ctx context.Context, tx *sql.Tx, writes []history.Write, inserts []bool) ([]ipatlas.Snapshot, error) {
+	var added []ipatlas.Snapshot
+	for i, w := range writes {
+		sn := w.Snapshot
+		var err error
+		if inserts[i] {
+			_, err = tx.ExecContext(ctx, `INSERT INTO snapshots (id, at, datetime, source, created, records, added, removed, changed, delta)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				sn.ID, sn.At.UnixNano(), sn.Datetime, sn.Source, sn.Created.UnixNano(), sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops))
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE snapshots SET source = ?, records = ?, added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
+				sn.Source, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if w.Pending {
+			added = append(added, sn)
+		}
+	}
+	return added, nil
 }
 
 // Snapshots lists the snapshots in time order.

@@ -203,7 +203,7 @@ func TestReadOnlyStoreRefusesWrites(t *testing.T) {
 	if err := r.FinishRun(ctx, run.ID); !errors.Is(err, sqlite.ErrReadOnly) {
 		t.Errorf("FinishRun on a read-only store: %v, want ErrReadOnly", err)
 	}
-	if _, _, err := r.AddSnapshots(ctx, nil); !errors.Is(err, sqlite.ErrReadOnly) {
+	if _, _, err := r.AddSnapshots(ctx, nil, nil); !errors.Is(err, sqlite.ErrReadOnly) {
 		t.Errorf("AddSnapshots on a read-only store: %v, want ErrReadOnly", err)
 	}
 }

@@ -122,7 +122,7 @@ func (p *parser) parseLine(line []byte) error {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return nil // a blank line carries nothing
 	}
-	var begin, end, datetime string
+	var begin, end, datetime []byte // alias line: read before the next line
 	var seen [3]bool
 	if cap(p.arena)-len(p.arena) < len(line)+2 { // a payload is never longer than its line
 		p.arena = make([]byte, 0, max(arenaChunk, len(line)+2))
@@ -177,7 +177,7 @@ func (p *parser) parseLine(line []byte) error {
 }
 
 // required reads one of the three fields Whip requires: a string, once.
-func (p *parser) required(r *jsonscan.Reader, dst *string, seen *bool, field string) error {
+func (p *parser) required(r *jsonscan.Reader, dst *[]byte, seen *bool, field string) error {
 	if *seen {
 		return p.errorf(field, "repeated")
 	}
@@ -185,7 +185,9 @@ func (p *parser) required(r *jsonscan.Reader, dst *string, seen *bool, field str
 	if r.Kind() != '"' {
 		return p.errorf(field, "want a string")
 	}
-	return r.String(dst)
+	var err error
+	*dst, err = r.Bytes()
+	return err
 }
 
 // addField appends "key":value to the payload, compacted so that payloads
@@ -221,18 +223,18 @@ func appendKey(b, key []byte) []byte {
 
 // checkRange parses begin and end and checks the order against the
 // previous line: sorted, not overlapping, IPv4 before IPv6.
-func (p *parser) checkRange(begin, end string) (ipatlas.Range, error) {
-	from, err := netip.ParseAddr(begin)
-	if err != nil || from.Zone() != "" {
+func (p *parser) checkRange(begin, end []byte) (ipatlas.Range, error) {
+	from, ok := parseAddr(begin)
+	if !ok {
 		return ipatlas.Range{}, p.errorf("begin", "%q is not an IP address", begin)
 	}
-	to, err := netip.ParseAddr(end)
-	if err != nil || to.Zone() != "" {
+	to, ok := parseAddr(end)
+	if !ok {
 		return ipatlas.Range{}, p.errorf("end", "%q is not an IP address", end)
 	}
 	rng, err := ipatlas.NewRange(from, to)
 	if err != nil {
-		return ipatlas.Range{}, p.errorf("end", "%s is not a range: %v", begin+" - "+end, err)
+		return ipatlas.Range{}, p.errorf("end", "%s - %s is not a range: %v", begin, end, err)
 	}
 	if p.last.IsValid() && !p.last.Less(rng.From) {
 		return ipatlas.Range{}, p.errorf("begin", "%s is not after the previous range's end %s (ranges must be sorted and must not overlap)", rng.From, p.last)
@@ -243,20 +245,59 @@ func (p *parser) checkRange(begin, end string) (ipatlas.Range, error) {
 
 // checkDatetime parses the first line's datetime and holds every other
 // line to it.
-func (p *parser) checkDatetime(s string) error {
+func (p *parser) checkDatetime(b []byte) error {
 	f := p.file
 	if f.Datetime != "" {
-		if s != f.Datetime {
-			return p.errorf("datetime", "%q differs from the file's %q (one datetime per file)", s, f.Datetime)
+		if string(b) != f.Datetime {
+			return p.errorf("datetime", "%q differs from the file's %q (one datetime per file)", b, f.Datetime)
 		}
 		return nil
 	}
+	s := string(b)
 	at, err := ParseDatetime(s)
 	if err != nil {
 		return p.errorf("datetime", "%v", err)
 	}
 	f.Datetime, f.At = s, at
 	return nil
+}
+
+// parseAddr parses an address without a zone. Dotted-quad IPv4, nearly
+// every line, is read straight from the bytes; anything else goes to
+// netip.ParseAddr.
+func parseAddr(b []byte) (netip.Addr, bool) {
+	if a, ok := parseIPv4(b); ok {
+		return a, true
+	}
+	a, err := netip.ParseAddr(string(b))
+	return a, err == nil && a.Zone() == ""
+}
+
+// parseIPv4 accepts what netip.ParseAddr accepts as IPv4: four decimal
+// fields of 0 to 255 without leading zeros.
+func parseIPv4(b []byte) (netip.Addr, bool) {
+	var v [4]byte
+	field, digits, val := 0, 0, 0
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '.' {
+			if digits == 0 || field == 4 {
+				return netip.Addr{}, false
+			}
+			v[field] = byte(val)
+			field, digits, val = field+1, 0, 0
+			continue
+		}
+		c := b[i]
+		if c < '0' || c > '9' || digits > 0 && val == 0 {
+			return netip.Addr{}, false // not a digit, or a leading zero
+		}
+		val = val*10 + int(c-'0')
+		digits++
+		if val > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	return netip.AddrFrom4(v), field == 4
 }
 
 func (p *parser) errorf(field, format string, a ...any) *Error {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -27,6 +29,10 @@ is stored.`)
 	if len(paths) == 0 {
 		return usageErr("no files to load")
 	}
+	// Everything read stays live until it is stored, so a collection
+	// finds little garbage: collecting half as often saves ~10% of the
+	// time for ~10% more memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	start := time.Now()
 	files, err := readFiles(paths)
 	if err != nil {
@@ -47,10 +53,24 @@ is stored.`)
 }
 
 // addSnapshots stores snapshots (loaded files or a finished crawl) in the
-// history and brings the lookup index up to date; stored is called once
-// they are stored, before the index is built.
+// history and brings the lookup index up to date: built while the
+// snapshots are written, put in place once they are committed. stored is
+// called once they are.
 func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, pending []history.Pending, stored func()) error {
-	added, timeline, err := store.AddSnapshots(ctx, pending)
+	final := indexPath(db)
+	next := final + ".next"
+	defer os.Remove(next) // left only when the add failed
+	var st index.Stats
+	var took time.Duration
+	added, timeline, err := store.AddSnapshots(ctx, pending, func(timeline []history.Stored) error {
+		start := time.Now()
+		var err error
+		if st, err = index.Build(next, index.FromTimeline(timeline)); err != nil {
+			return fmt.Errorf("building the index: %w", err)
+		}
+		took = time.Since(start)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -61,21 +81,27 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 		fmt.Fprintf(e.stdout, "%d snapshot(s) already stored, unchanged\n", same)
 	}
 	stored()
-	src := index.FromTimeline(timeline) // as the store left it: nothing to read back
-	if len(added) == 0 {
-		if ix, err := currentIndex(indexPath(db), src.Snapshots); ix != nil || err != nil {
-			if ix != nil {
-				ix.Close()
-			}
-			return err
+	if took > 0 {
+		if err := os.Rename(next, final); err != nil {
+			return fmt.Errorf("the snapshots are stored; putting the index in place failed: %w", err)
 		}
+		printIndexStats(e, final, st, took)
+		return nil
+	}
+	// Nothing was written: the index needs building only if it is missing,
+	// damaged or stale.
+	src := index.FromTimeline(timeline)
+	if ix, err := currentIndex(final, src.Snapshots); ix != nil || err != nil {
+		if ix != nil {
+			ix.Close()
+		}
+		return err
 	}
 	start := time.Now()
-	st, err := index.Build(indexPath(db), src)
-	if err != nil {
-		return fmt.Errorf("the snapshots are stored; building the index failed: %w", err)
+	if st, err = index.Build(final, src); err != nil {
+		return fmt.Errorf("building the index failed: %w", err)
 	}
-	printIndexStats(e, indexPath(db), st, time.Since(start))
+	printIndexStats(e, final, st, time.Since(start))
 	return nil
 }
 
