@@ -26,6 +26,9 @@ type Stats struct {
 	Segments4, Segments6 int
 	RecordBytes          int64
 	FileBytes            int64
+	// TopBytes is the two families' first-level tables, the same size
+	// whatever the data: most of a small index besides its records.
+	TopBytes int64
 }
 
 // Stamp identifies the history an index was built from: a store computes
@@ -222,6 +225,7 @@ func build(f *os.File, src Source) (Stats, error) {
 		return Stats{}, err
 	}
 	b.stats.Snapshots, b.stats.Versions, b.stats.FileBytes = len(b.snaps), len(vs), int64(w.off)
+	b.stats.TopBytes = 2 * topEntries * 4
 	b.stats.Segments4, b.stats.Segments6 = len(b.fams[0].starts), len(b.fams[1].starts)
 	return b.stats, nil
 }

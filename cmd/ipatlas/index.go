@@ -119,8 +119,9 @@ missing, damaged or stale.`)
 }
 
 func printIndexStats(e *env, path string, st index.Stats, took time.Duration) {
-	segs := st.Segments4 + st.Segments6
-	fmt.Fprintf(e.stdout, "index %s: %d snapshots, %d versions, %d+%d segments (IPv4+IPv6), %.1f MiB (records %.1f MiB, %.1f bytes per segment besides), built in %s\n",
+	segs := float64(st.Segments4 + st.Segments6)
+	rest := float64(st.FileBytes - st.RecordBytes)
+	fmt.Fprintf(e.stdout, "index %s: %d snapshots, %d versions, %d+%d segments (IPv4+IPv6), %.1f MiB (records %.1f MiB; besides them %.1f bytes per segment, %.1f without the fixed %.1f MiB of first-level tables), built in %s\n",
 		path, st.Snapshots, st.Versions, st.Segments4, st.Segments6, float64(st.FileBytes)/(1<<20), float64(st.RecordBytes)/(1<<20),
-		float64(st.FileBytes-st.RecordBytes)/float64(segs), took.Round(time.Millisecond))
+		rest/segs, (rest-float64(st.TopBytes))/segs, float64(st.TopBytes)/(1<<20), took.Round(time.Millisecond))
 }
