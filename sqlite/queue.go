@@ -6,12 +6,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/internal/netjson"
+	"github.com/ipatlas/ipatlas/internal/storekit"
 )
 
 // Lease claims up to n units of the run: pending ones first, then ones
@@ -20,18 +20,12 @@ func (s *Store) Lease(ctx context.Context, run int64, reg ipatlas.Registry, owne
 	if err := s.writable(); err != nil {
 		return nil, nil, fmt.Errorf("lease units: %w", err)
 	}
-	var units []ipatlas.Unit
-	var leases []ipatlas.Lease
 	now := time.Now()
-	for _, state := range []string{"pending", "leased"} {
-		if len(units) >= n {
-			break
-		}
-		u, l, err := s.leaseState(ctx, run, reg, state, owner, now, ttl, n-len(units))
-		if err != nil {
-			return nil, nil, fmt.Errorf("lease units: %w", err)
-		}
-		units, leases = append(units, u...), append(leases, l...)
+	units, leases, err := storekit.Lease(n, func(state string, k int) ([]ipatlas.Unit, []ipatlas.Lease, error) {
+		return s.leaseState(ctx, run, reg, state, owner, now, ttl, k)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("lease units: %w", err)
 	}
 	return units, leases, nil
 }
@@ -64,24 +58,7 @@ func (s *Store) leaseState(ctx context.Context, run int64, reg ipatlas.Registry,
 		s.bounds.put(u.ID, unitBound{run: run, last: last})
 		units, leases = append(units, u), append(leases, l)
 	}
-	sortByID(units, leases)
 	return units, leases, rows.Err()
-}
-
-// sortByID keeps leased units in plan (address) order: RETURNING gives no
-// order.
-func sortByID(units []ipatlas.Unit, leases []ipatlas.Lease) {
-	idx := make([]int, len(units))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return units[idx[a]].ID < units[idx[b]].ID })
-	u2, l2 := make([]ipatlas.Unit, len(units)), make([]ipatlas.Lease, len(leases))
-	for i, j := range idx {
-		u2[i], l2[i] = units[j], leases[j]
-	}
-	copy(units, u2)
-	copy(leases, l2)
 }
 
 // Renew extends a lease that is still current.

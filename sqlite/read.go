@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/netip"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/storekit"
 )
 
 // coveringCandidates is how many networks starting at or before an address
@@ -66,16 +66,9 @@ func (s *Store) Networks(ctx context.Context, run int64, fn func(ipatlas.Network
 
 // Progress reports each registry's units, coverage, networks and failures.
 func (s *Store) Progress(ctx context.Context, run int64) ([]ipatlas.Progress, error) {
-	byReg := map[ipatlas.Registry]*ipatlas.Progress{}
-	get := func(r string) *ipatlas.Progress {
-		p := byReg[ipatlas.Registry(r)]
-		if p == nil {
-			p = &ipatlas.Progress{Registry: ipatlas.Registry(r)}
-			byReg[p.Registry] = p
-		}
-		return p
-	}
-	if err := s.unitProgress(ctx, run, get); err != nil {
+	var prog storekit.Progress
+	get := prog.Of
+	if err := s.unitProgress(ctx, run, &prog); err != nil {
 		return nil, err
 	}
 	if err := s.countBy(ctx, `SELECT registry, count(*) FROM networks WHERE run = ? GROUP BY registry`, run,
@@ -89,16 +82,10 @@ func (s *Store) Progress(ctx context.Context, run int64) ([]ipatlas.Progress, er
 	if err := s.readCounts(ctx, run, get); err != nil {
 		return nil, err
 	}
-	var out []ipatlas.Progress
-	for _, r := range ipatlas.Registries() {
-		if p := byReg[r]; p != nil {
-			out = append(out, *p)
-		}
-	}
-	return out, nil
+	return prog.List(), nil
 }
 
-func (s *Store) unitProgress(ctx context.Context, run int64, get func(string) *ipatlas.Progress) error {
+func (s *Store) unitProgress(ctx context.Context, run int64, prog *storekit.Progress) error {
 	rows, err := s.read.QueryContext(ctx, `SELECT registry, first, last, cursor FROM units WHERE run = ?`, run)
 	if err != nil {
 		return fmt.Errorf("progress: %w", err)
@@ -110,29 +97,9 @@ func (s *Store) unitProgress(ctx context.Context, run int64, get func(string) *i
 		if err := rows.Scan(&reg, &first, &last, &cursor); err != nil {
 			return err
 		}
-		p := get(reg)
-		cov := &p.IPv4
-		if len(first) == 16 {
-			cov = &p.IPv6
-		}
-		size := span(first, last)
-		p.Units++
-		cov.Addresses += size
-		if cursor == nil {
-			p.UnitsDone++
-			cov.Covered += size
-		} else {
-			cov.Covered += span(first, cursor) - 1
-		}
+		prog.AddUnit(reg, bytesAddr(first), bytesAddr(last), bytesAddr(cursor))
 	}
 	return rows.Err()
-}
-
-// span is the number of addresses in [first, last], as a float.
-func span(first, last []byte) float64 {
-	d := new(big.Int).Sub(new(big.Int).SetBytes(last), new(big.Int).SetBytes(first))
-	f, _ := new(big.Float).SetInt(d.Add(d, big.NewInt(1))).Float64()
-	return f
 }
 
 func (s *Store) countBy(ctx context.Context, q string, run int64, set func(string, int)) error {
@@ -212,21 +179,16 @@ func failedSpans(ctx context.Context, tx *sql.Tx, run int64) ([]ipatlas.Unit, er
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ipatlas.Unit
+	var retry storekit.RetryUnits
 	for rows.Next() {
 		var reg string
 		var addr, end []byte
 		if err := rows.Scan(&reg, &addr, &end); err != nil {
 			return nil, err
 		}
-		r := ipatlas.Range{From: bytesAddr(addr), To: bytesAddr(end)}
-		if n := len(out); n > 0 && string(out[n-1].Registry) == reg && out[n-1].Range.To.Next() == r.From {
-			out[n-1].Range.To = r.To
-			continue
-		}
-		out = append(out, ipatlas.Unit{Registry: ipatlas.Registry(reg), Kind: ipatlas.UnitDelegated, Range: r})
+		retry.Add(reg, ipatlas.Range{From: bytesAddr(addr), To: bytesAddr(end)})
 	}
-	return out, rows.Err()
+	return retry.Units, rows.Err()
 }
 
 func (s *Store) readCounts(ctx context.Context, run int64, get func(string) *ipatlas.Progress) error {

@@ -1,0 +1,171 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/postgres"
+	"github.com/ipatlas/ipatlas/storetest"
+)
+
+// testDSN is the database the tests use (IPATLAS_TEST_POSTGRES). Without
+// one they skip; under CI one must be set and reachable.
+func testDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("IPATLAS_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("IPATLAS_TEST_POSTGRES is not set: CI must provide PostgreSQL")
+		}
+		t.Skip("IPATLAS_TEST_POSTGRES is not set: set it to a PostgreSQL DSN to run these tests")
+	}
+	return dsn
+}
+
+// freshSchema makes an empty schema for one test, dropped when it ends,
+// and returns a DSN whose search_path is that schema.
+func freshSchema(t *testing.T) string {
+	t.Helper()
+	dsn := testDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("PostgreSQL at IPATLAS_TEST_POSTGRES is unreachable: %v", err)
+	}
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("ipatlas_test_%d", rand.Uint64())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("IPATLAS_TEST_POSTGRES must be a postgres:// URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestStoreSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) ipatlas.Store {
+		s, err := postgres.Open(context.Background(), freshSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestWorkersStartingAtOnceMigrateOnce: stores opened at the same moment
+// on an empty schema all succeed, and each migration is applied once.
+func TestWorkersStartingAtOnceMigrateOnce(t *testing.T) {
+	t.Parallel()
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			s, err := postgres.Open(ctx, dsn)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Errorf("open at once: %v", err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var rows, versions int
+	if err := conn.QueryRow(ctx, `SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil || rows != versions || rows == 0 {
+		t.Errorf("schema_migrations: %d rows, %d versions, %v; want each version once", rows, versions, err)
+	}
+}
+
+// TestLeasesAcrossWorkersAreDisjoint: workers, each with its own
+// connections, lease a run's units concurrently until none is left; every
+// unit goes to exactly one of them.
+func TestLeasesAcrossWorkersAreDisjoint(t *testing.T) {
+	t.Parallel()
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	first, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	var units []ipatlas.Unit
+	for i := range 400 {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0})
+		units = append(units, ipatlas.Unit{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated,
+			Range: ipatlas.Range{From: a, To: netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 255})}})
+	}
+	run, err := first.StartRun(ctx, "fleet", units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int64, len(units)*2)
+	errs := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			s, err := postgres.Open(ctx, dsn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			for {
+				us, _, err := s.Lease(ctx, run.ID, ipatlas.ARIN, fmt.Sprint("worker-", w), time.Minute, 7)
+				if err != nil || len(us) == 0 {
+					errs <- err
+					return
+				}
+				for _, u := range us {
+					got <- u.ID
+				}
+			}
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(got)
+	seen := map[int64]int{}
+	for id := range got {
+		seen[id]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("unit %d leased %d times", id, n)
+		}
+	}
+	if len(seen) != len(units) {
+		t.Errorf("%d units leased, want %d", len(seen), len(units))
+	}
+}
