@@ -2,7 +2,6 @@ package serve_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -63,19 +62,6 @@ func roundTrips(t *testing.T, addr, raw string, n, chunk int, methods ...string)
 	return out
 }
 
-func startServe(t *testing.T, live *serve.Live) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve.Serve(ctx, ln, live, serve.Options{}, 5*time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
-}
-
 // requests the lean path takes and requests it hands to net/http, each a
 // complete raw HTTP/1.1 request.
 var rawRequests = []string{
@@ -108,11 +94,11 @@ var rawRequests = []string{
 // whole or dribbled a few bytes at a time.
 func TestLeanPathAnswersAsTheHandler(t *testing.T) {
 	live := serve.NewLive(buildIndex(t, 3))
-	defer live.Close()
+	t.Cleanup(func() { live.Close() }) // after Serve stops
 	ref := httptest.NewServer(serve.Handler(live, serve.Options{}))
 	defer ref.Close()
 	refAddr := strings.TrimPrefix(ref.URL, "http://")
-	addr := startServe(t, live)
+	addr := startServe(t, live, serve.Options{}, 5*time.Second).addr
 	var want []exchange
 	var pipelined strings.Builder
 	var methods []string
@@ -154,8 +140,8 @@ func TestLeanPathAnswersAsTheHandler(t *testing.T) {
 // answer; a header over the limit is net/http's 431.
 func TestLeanPathConnectionHandling(t *testing.T) {
 	live := serve.NewLive(buildIndex(t, 3))
-	defer live.Close()
-	addr := startServe(t, live)
+	t.Cleanup(func() { live.Close() }) // after Serve stops
+	addr := startServe(t, live, serve.Options{}, 5*time.Second).addr
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -177,15 +163,9 @@ func TestLeanPathConnectionHandling(t *testing.T) {
 // connection on the lean path is closed at once, not after the grace.
 func TestServeClosesIdleConnectionsAtOnce(t *testing.T) {
 	live := serve.NewLive(buildIndex(t, 3))
-	defer live.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve.Serve(ctx, ln, live, serve.Options{}, time.Minute) }()
-	c, err := net.Dial("tcp", ln.Addr().String())
+	t.Cleanup(func() { live.Close() }) // after Serve stops
+	srv := startServe(t, live, serve.Options{}, time.Minute)
+	c, err := net.Dial("tcp", srv.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,9 +178,10 @@ func TestServeClosesIdleConnectionsAtOnce(t *testing.T) {
 		t.Fatalf("%v %v", resp, err)
 	}
 	io.ReadAll(resp.Body)
-	cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.stop() }()
 	select {
-	case err := <-done:
+	case err := <-stopped:
 		if err != nil {
 			t.Fatalf("Serve: %v", err)
 		}

@@ -47,26 +47,48 @@ func buildIndex(t testing.TB, n int) *index.Index {
 	return historytest.Index(t, historytest.Timeline(t, pending))
 }
 
-// newServer serves the fixture with serve.Serve on loopback, as `ipatlas
-// serve` does (the lean path and net/http behind it), and returns its URL.
-func newServer(t *testing.T, o serve.Options) (string, *serve.Live) {
+// running is serve.Serve on a loopback port, as `ipatlas serve` runs it
+// (the lean path and net/http behind it).
+type running struct {
+	addr   string
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// startServe serves live until stop is called or the test ends; the test
+// fails if Serve returns an error.
+func startServe(t *testing.T, live *serve.Live, o serve.Options, grace time.Duration) *running {
 	t.Helper()
-	live := serve.NewLive(buildIndex(t, 3))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve.Serve(ctx, ln, live, o, 5*time.Second) }()
+	r := &running{addr: ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- serve.Serve(ctx, ln, live, o, grace) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := r.stop(); err != nil {
 			t.Errorf("Serve: %v", err)
 		}
-		live.Close()
 	})
-	return "http://" + ln.Addr().String(), live
+	return r
+}
+
+// stop ends Serve and returns what it returned.
+func (r *running) stop() error {
+	r.cancel()
+	r.once.Do(func() { r.err = <-r.done })
+	return r.err
+}
+
+// newServer serves the fixture and returns its URL.
+func newServer(t *testing.T, o serve.Options) (string, *serve.Live) {
+	t.Helper()
+	live := serve.NewLive(buildIndex(t, 3))
+	t.Cleanup(func() { live.Close() }) // after Serve has stopped: cleanups run last first
+	return "http://" + startServe(t, live, o, 5*time.Second).addr, live
 }
 
 func get(t *testing.T, method, url, body string) (int, string) {
@@ -198,21 +220,14 @@ func TestSwapDropsNoRequest(t *testing.T) {
 func TestServeStopsGracefully(t *testing.T) {
 	live := serve.NewLive(buildIndex(t, 3))
 	defer live.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve.Serve(ctx, ln, live, serve.Options{}, 5*time.Second) }()
-	if status, _ := get(t, "GET", "http://"+ln.Addr().String()+"/ip/192.0.2.1", ""); status != 200 {
+	srv := startServe(t, live, serve.Options{}, 5*time.Second)
+	if status, _ := get(t, "GET", "http://"+srv.addr+"/ip/192.0.2.1", ""); status != 200 {
 		t.Fatalf("status %d", status)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
-	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+	if _, err := http.Get("http://" + srv.addr + "/healthz"); err == nil {
 		t.Fatal("still answering after shutdown")
 	}
 }
