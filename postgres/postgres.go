@@ -6,7 +6,7 @@
 // from the database's clock, never a worker's.
 //
 // Addresses are inet and ranges inetrange (a range type over inet), so
-// the tables answer SQL users write by hand; docs/postgres.md shows how.
+// the tables answer SQL users write by hand.
 package postgres
 
 import (

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -79,7 +80,7 @@ func (s *Store) leaseState(ctx context.Context, run int64, reg ipatlas.Registry,
 func (s *Store) Renew(ctx context.Context, l ipatlas.Lease, ttl time.Duration) (ipatlas.Lease, error) {
 	err := s.pool.QueryRow(ctx, `UPDATE units SET lease_expires = now() + $3::interval
 		WHERE id = $1 AND lease_token = $2 AND state = 'leased' RETURNING lease_expires`, l.Unit, l.Token, ttl).Scan(&l.Expires)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return l, fmt.Errorf("%s: renew lease on unit %d: %w", s.name, l.Unit, ipatlas.ErrStaleLease)
 	}
 	if err != nil {

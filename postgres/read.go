@@ -62,23 +62,20 @@ func (s *Store) Networks(ctx context.Context, run int64, fn func(ipatlas.Network
 // Progress reports each registry's units, coverage, networks and failures.
 func (s *Store) Progress(ctx context.Context, run int64) ([]ipatlas.Progress, error) {
 	var prog storekit.Progress
-	get := prog.Of
-	steps := []func() error{
-		func() error { return s.unitProgress(ctx, run, &prog) },
-		func() error {
-			return s.countBy(ctx, `SELECT registry, count(*) FROM networks WHERE run = $1 GROUP BY registry`, run,
-				func(r string, n int) { get(r).Networks = n })
-		},
-		func() error {
-			return s.countBy(ctx, `SELECT registry, count(*) FROM failures WHERE run = $1 AND NOT retried GROUP BY registry`, run,
-				func(r string, n int) { get(r).Failures = n })
-		},
-		func() error { return s.readCounts(ctx, run, get) },
+	err := s.unitProgress(ctx, run, &prog)
+	if err == nil {
+		err = s.countBy(ctx, `SELECT registry, count(*) FROM networks WHERE run = $1 GROUP BY registry`, run,
+			func(r string, n int) { prog.Of(r).Networks = n })
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("%s: progress: %w", s.name, err)
-		}
+	if err == nil {
+		err = s.countBy(ctx, `SELECT registry, count(*) FROM failures WHERE run = $1 AND NOT retried GROUP BY registry`, run,
+			func(r string, n int) { prog.Of(r).Failures = n })
+	}
+	if err == nil {
+		err = s.readCounts(ctx, run, prog.Of)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: progress: %w", s.name, err)
 	}
 	return prog.List(), nil
 }

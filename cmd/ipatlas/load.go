@@ -62,13 +62,14 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 	defer os.Remove(next) // left only when the add failed
 	var st index.Stats
 	var took time.Duration
+	built := false // alongside the write: only when something was written
 	added, timeline, err := store.AddSnapshots(ctx, pending, func(timeline []history.Stored) error {
 		start := time.Now()
 		var err error
 		if st, err = index.Build(next, index.FromTimeline(timeline)); err != nil {
 			return fmt.Errorf("building the index: %w", err)
 		}
-		took = time.Since(start)
+		took, built = time.Since(start), true
 		return nil
 	})
 	if err != nil {
@@ -81,7 +82,7 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 		fmt.Fprintf(e.stdout, "%d snapshot(s) already stored, unchanged\n", same)
 	}
 	stored()
-	if took > 0 {
+	if built {
 		if err := os.Rename(next, final); err != nil {
 			return fmt.Errorf("the snapshots are stored; putting the index in place failed: %w", err)
 		}
