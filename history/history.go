@@ -22,9 +22,9 @@ import (
 	"net/netip"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/parallel"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -171,26 +171,10 @@ func compress(b []byte) []byte {
 	}
 	frames := make([][]byte, 1+(len(b)+frameSize-1)/frameSize)
 	frames[0] = binary.LittleEndian.AppendUint64(slices.Clip(sizeFrame), uint64(len(b)))
-	parallel(len(frames)-1, func(i int) {
+	parallel.For(len(frames)-1, func(i int) {
 		frames[1+i] = encoder.EncodeAll(b[i*frameSize:min(len(b), (i+1)*frameSize)], nil)
 	})
 	return bytes.Join(frames, nil)
-}
-
-// parallel calls fn(0) to fn(n-1), as many at once as there are
-// processors, and returns when all are done.
-func parallel(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
 }
 
 func appendAddr(b []byte, a netip.Addr) []byte {

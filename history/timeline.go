@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/parallel"
 )
 
 // Stored is a snapshot as kept: its description and its delta from the
@@ -102,7 +103,7 @@ func Merge(stored []Stored, pending []Pending) ([]Write, error) {
 // diffAll fills in each write's delta and counts, side by side: the states
 // are all at hand, and a diff of large states is most of a merge.
 func diffAll(writes []Write, pairs [][2][]ipatlas.Record) {
-	parallel(len(writes), func(i int) {
+	parallel.For(len(writes), func(i int) {
 		d := Diff(pairs[i][0], pairs[i][1])
 		s := &writes[i].Snapshot
 		writes[i].Ops, s.Added, s.Removed, s.Changed = d.Ops, d.Added, d.Removed, d.Changed

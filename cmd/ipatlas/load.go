@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
+	"github.com/ipatlas/ipatlas/internal/parallel"
 	"github.com/ipatlas/ipatlas/sqlite"
 	"github.com/ipatlas/ipatlas/whipfile"
 )
@@ -111,17 +110,7 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 func readFiles(paths []string) ([]*whipfile.File, error) {
 	files := make([]*whipfile.File, len(paths))
 	errs := make([]error, len(paths))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, p := range paths {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			files[i], errs[i] = whipfile.Open(p)
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(paths), func(i int) { files[i], errs[i] = whipfile.Open(paths[i]) })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
