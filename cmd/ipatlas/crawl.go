@@ -89,8 +89,8 @@ func (f *crawlFlags) crawl(ctx context.Context, e *env) (crawlResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if !resume { // the run is complete; its snapshot may not be stored if a crash came between
-		return crawlResult{run: run, complete: true}, f.snapshot(ctx, e, store, run)
+	if !resume {
+		return crawlResult{run: run, complete: true}, f.checkSnapshot(ctx, e, store, run)
 	}
 	boot, err := fetch.Bootstrap(ctx, f.bootstrap)
 	if err != nil {
@@ -121,10 +121,32 @@ func (f *crawlFlags) walk(ctx context.Context, e *env, store *sqlite.Store, cr *
 		fmt.Fprintf(e.stderr, "crawl stopped; every answer so far is committed. Run the same command to resume run %d.\n", run.ID)
 		return res, nil
 	}
-	if err := store.FinishRun(context.Background(), run.ID); err != nil {
+	// The snapshot is stored before the run is marked finished: a crash in
+	// between leaves the run unfinished, and the next crawl, finding
+	// nothing left to ask, stores it again (unchanged) and finishes it. So
+	// a finished run always has its snapshot.
+	if err := f.snapshot(context.Background(), e, store, run); err != nil {
 		return res, err
 	}
-	return res, f.snapshot(context.Background(), e, store, run)
+	return res, store.FinishRun(context.Background(), run.ID)
+}
+
+// checkSnapshot makes sure a finished run is in the history. Runs finish
+// after their snapshot is stored, so only a database whose runs finished
+// before crawls made snapshots lacks it; looking the snapshot up spares
+// reading every network on each crawl of a complete database.
+func (f *crawlFlags) checkSnapshot(ctx context.Context, e *env, store *sqlite.Store, run ipatlas.Run) error {
+	snaps, err := store.Snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		if s.At.Equal(run.Started) {
+			printUnchanged(e, 1)
+			return nil
+		}
+	}
+	return f.snapshot(ctx, e, store, run)
 }
 
 // snapshot adds a finished run to the history, replacing the run's earlier

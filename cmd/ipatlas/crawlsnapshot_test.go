@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -78,5 +79,50 @@ func checkCrawledLookups(t *testing.T, w *regsim.World, db string, steps []regsi
 		if rec.Begin != rg.From.String() || rec.End != rg.To.String() || rec.Handle != w.Handle(s.Net) || rec.Registry != string(w.Registry(s.Net)) {
 			t.Errorf("%s: got %s, want %s %s (%s)", s.Query, lines[i], rg, w.Handle(s.Net), w.Registry(s.Net))
 		}
+	}
+}
+
+// TestFinishedRunAlwaysHasItsSnapshot: a crawl that crashed after storing
+// its snapshot but before marking the run finished finishes it on the next
+// crawl, with the snapshot unchanged; a finished run whose snapshot is
+// missing (a database from before crawls made snapshots) gets it.
+func TestFinishedRunAlwaysHasItsSnapshot(t *testing.T) {
+	t.Parallel()
+	w, err := regsim.New(regsim.Config{Seed: 6, IPv4: []netipPrefix{mustPrefix("13.64.0.0/15")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := slowSim(t, w, 0, false)
+	db := t.TempDir() + "/crawl.db"
+	if code, out, errOut := runCmd(t, crawlArgs(srv, db)...); code != 0 {
+		t.Fatalf("crawl: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []struct{ sql, want string }{
+		{`UPDATE runs SET finished = NULL`, "already stored, unchanged"}, // the crash between
+		{`DELETE FROM snapshots`, "crawl run 1"},                         // an older database
+	} {
+		execSQL(t, db, c.sql)
+		code, out, errOut := runCmd(t, crawlArgs(srv, db)...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("after %s: exit %d\n%s%s\nwant %q", c.sql, code, out, errOut, c.want)
+		}
+		if snaps := listSnapshots(t, db); len(snaps) != 1 || snaps[0].Records != len(w.Truth().Steps) {
+			t.Errorf("after %s: snapshots %+v, want the run's, with every network", c.sql, snaps)
+		}
+		checkCrawled(t, w, db) // the run is finished and holds the truth
+	}
+}
+
+// execSQL runs one statement on the database, as a crash or an older
+// version would have left it.
+func execSQL(t *testing.T, db, stmt string) {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(stmt); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -77,9 +77,7 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 	for _, s := range added {
 		fmt.Fprintf(e.stdout, "snapshot %d  %-25s %8d ranges  +%d -%d ~%d  %s\n", s.ID, s.Datetime, s.Records, s.Added, s.Removed, s.Changed, s.Source)
 	}
-	if same := len(pending) - len(added); same > 0 {
-		fmt.Fprintf(e.stdout, "%d snapshot(s) already stored, unchanged\n", same)
-	}
+	printUnchanged(e, len(pending)-len(added))
 	stored()
 	if built {
 		if err := os.Rename(next, final); err != nil {
@@ -103,6 +101,13 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 	}
 	printIndexStats(e, final, st, time.Since(start))
 	return nil
+}
+
+// printUnchanged says how many snapshots were found stored already.
+func printUnchanged(e *env, n int) {
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "%d snapshot(s) already stored, unchanged\n", n)
+	}
 }
 
 // readFiles reads and validates the files in parallel; the first error (in
