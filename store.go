@@ -95,6 +95,47 @@ var ErrStaleLease = errors.New("stale lease")
 // ErrNotFound is returned when an asked-for object does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrUnavailable marks a store error that trying again later may cure: the
+// database restarting, a connection cut, a network blip. Callers that must
+// not lose work (a crawl's commits) retry these with backoff; any other
+// error is final.
+var ErrUnavailable = errors.New("store unavailable")
+
+// Backlog is what is left of a run's units: what a worker finding nothing
+// to lease needs to know to decide whether to wait for other workers'
+// leases to expire or stop.
+type Backlog struct {
+	Pending int // units no one holds
+	Leased  int // units held by a worker (this one or another), expired or not
+	// NextExpiry is the earliest expiry among the leased units: a unit
+	// whose holder died can be taken over then. Zero when none is leased.
+	NextExpiry time.Time
+}
+
+// Left is how many units are not done.
+func (b Backlog) Left() int { return b.Pending + b.Leased }
+
+// Worker is one crawling process as the fleet sees it: who it is, where its
+// requests leave from, and what it has done. Workers report themselves by
+// heartbeat; the store's clock says when they were last seen.
+type Worker struct {
+	ID     string // the owner name its leases carry, unique per process
+	Host   string
+	Source string // the address its requests leave from; "" for the host's default
+	// Budget names the request budget the worker shares with every live
+	// worker of the same name: workers behind one address divide each
+	// registry's rate between them.
+	Budget  string
+	Run     int64
+	Started time.Time
+	Seen    time.Time // the last heartbeat, by the store's clock
+	Stopped time.Time // when it stopped cleanly; zero while it runs (or if it died)
+	// Counts are what the worker did since it started, per registry, with
+	// Rates its recent queries per second.
+	Counts []Counts
+	Rates  map[Registry]float64
+}
+
 // Progress counts a run's work, per registry. Coverage is kept per IP
 // version: an IPv6 block's addresses would drown every IPv4 figure.
 type Progress struct {
@@ -166,5 +207,14 @@ type Store interface {
 	// RetryFailures turns the run's failures back into pending units and
 	// reopens the run.
 	RetryFailures(ctx context.Context, run int64) (int, error)
+	// Backlog reports the run's units of reg ("" for any) that are not done.
+	Backlog(ctx context.Context, run int64, reg Registry) (Backlog, error)
+	// Heartbeat records that w is alive, with its counters, and returns how
+	// many live workers share its budget, itself included: a worker is live
+	// while its last heartbeat is younger than alive and it has not stopped.
+	Heartbeat(ctx context.Context, w Worker, alive time.Duration) (int, error)
+	// Workers lists every worker that ever reported, most recently seen
+	// first.
+	Workers(ctx context.Context) ([]Worker, error)
 	Close() error
 }

@@ -26,10 +26,15 @@ type commitReq struct {
 type committer struct {
 	store ipatlas.Store
 	reqs  chan commitReq
+	// giveUp ends retries against an unreachable store; retry runs a
+	// commit until it lands or fails for good.
+	giveUp  context.Context
+	retry   func(context.Context, func() error) error
+	latency *Latency
 }
 
-func newCommitter(s ipatlas.Store) *committer {
-	return &committer{store: s, reqs: make(chan commitReq, maxBatch)}
+func newCommitter(s ipatlas.Store, giveUp context.Context, retry func(context.Context, func() error) error, latency *Latency) *committer {
+	return &committer{store: s, reqs: make(chan commitReq, maxBatch), giveUp: giveUp, retry: retry, latency: latency}
 }
 
 // submit hands over an answer; the channel it returns reports once the
@@ -74,8 +79,19 @@ func (c *committer) run() {
 	}
 }
 
+// reply commits a batch and tells each walker how its answer fared. A
+// commit the store could not be reached for is sent again: its writes are
+// idempotent, so one that landed unseen does not land twice.
 func (c *committer) reply(batch []commitReq, answers []ipatlas.Answer) {
-	stale, err := c.store.Commit(context.Background(), answers)
+	var stale []int
+	err := c.retry(c.giveUp, func() (err error) {
+		start := time.Now()
+		stale, err = c.store.Commit(context.Background(), answers)
+		if err == nil {
+			c.latency.Observe(time.Since(start))
+		}
+		return err
+	})
 	isStale := map[int]bool{}
 	for _, i := range stale {
 		isStale[i] = true

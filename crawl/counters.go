@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/rdap"
 )
 
 // Counters count one registry's crawl as it happens. Fields are updated
@@ -21,6 +22,12 @@ type Counters struct {
 	Skipped   atomic.Int64 // unit starts already covered by a recorded network
 	UnitsDone atomic.Int64
 	WaitNanos atomic.Int64 // time spent waiting on the limiter
+	// Errors count failed tries by what went wrong (rdap.Kind), 404s and
+	// 429s included.
+	Errors [rdap.KindRedirect + 1]atomic.Int64
+	// Leases taken, and lost: taken over by another worker after expiring
+	// (this worker paused, or cut off from the store for too long).
+	LeasesTaken, LeasesLost atomic.Int64
 
 	// Addresses the cursors passed, per IP version (float64 bits: IPv6
 	// counts overflow any integer).
@@ -49,6 +56,8 @@ type CounterSnapshot struct {
 	Waited                                      time.Duration
 	Rate                                        float64 // the limiter's current rate, per second (0: unlimited)
 	Covered4, Covered6                          float64 // addresses the cursors passed, in this process
+	Errors                                      map[rdap.Kind]int64
+	LeasesTaken, LeasesLost                     int64
 }
 
 func (c *Counters) snapshot(reg ipatlas.Registry, rate float64) CounterSnapshot {
@@ -56,5 +65,23 @@ func (c *Counters) snapshot(reg ipatlas.Registry, rate float64) CounterSnapshot 
 		Redirects: c.Redirects.Load(), Throttled: c.Throttled.Load(), Retries: c.Retries.Load(),
 		Failures: c.Failures.Load(), Skipped: c.Skipped.Load(), Done: c.UnitsDone.Load(),
 		Waited: time.Duration(c.WaitNanos.Load()), Rate: rate,
-		Covered4: math.Float64frombits(c.covered4.Load()), Covered6: math.Float64frombits(c.covered6.Load())}
+		Covered4: math.Float64frombits(c.covered4.Load()), Covered6: math.Float64frombits(c.covered6.Load()),
+		Errors: c.errorsByKind(), LeasesTaken: c.LeasesTaken.Load(), LeasesLost: c.LeasesLost.Load()}
+}
+
+func (c *Counters) errorsByKind() map[rdap.Kind]int64 {
+	out := map[rdap.Kind]int64{}
+	for k := range c.Errors {
+		if n := c.Errors[k].Load(); n > 0 {
+			out[rdap.Kind(k)] = n
+		}
+	}
+	return out
+}
+
+// Counts are the snapshot as the store keeps a crawl's counters.
+func (s CounterSnapshot) Counts() ipatlas.Counts {
+	return ipatlas.Counts{Registry: s.Registry, Queries: s.Queries, Answers: s.Answers, NotFound: s.NotFound,
+		Redirects: s.Redirects, Throttled: s.Throttled, Retries: s.Retries, Failures: s.Failures, Skipped: s.Skipped,
+		Waited: s.Waited}
 }

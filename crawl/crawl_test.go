@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/netip"
 	"path/filepath"
@@ -81,8 +82,15 @@ func newEnv(t testing.TB, w *regsim.World, sc regsim.ServerConfig) *env {
 	return &env{w: w, srv: srv, store: store, run: run, plan: plan}
 }
 
-// crawler builds a crawler over the env's simulator.
+// crawler builds a crawler over the env's simulator and store.
 func (e *env) crawler(t testing.TB, cfg crawl.Config) *crawl.Crawler {
+	t.Helper()
+	return e.crawlerOn(t, e.store, cfg)
+}
+
+// crawlerOn builds a crawler over the env's simulator and the given store
+// (the env's, wrapped).
+func (e *env) crawlerOn(t testing.TB, store ipatlas.Store, cfg crawl.Config) *crawl.Crawler {
 	t.Helper()
 	boot, err := crawl.Fetcher{}.Bootstrap(context.Background(), e.srv.BootstrapURL())
 	if err != nil {
@@ -92,7 +100,10 @@ func (e *env) crawler(t testing.TB, cfg crawl.Config) *crawl.Crawler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store, cfg.Client = e.store, client
+	cfg.Store, cfg.Client = store, client
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	if cfg.Rates == nil {
 		cfg.Rates = map[ipatlas.Registry]float64{} // unlimited
 	}

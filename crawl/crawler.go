@@ -49,6 +49,24 @@ type Config struct {
 	KeepRaw bool
 	// Logger receives warnings. Defaults to slog.Default().
 	Logger *slog.Logger
+	// Worker describes this crawler to the store's list of workers: its
+	// Host, Source address and Budget (ID, Run and counters are filled
+	// in). Workers with the same Budget divide each registry's rate
+	// between them. Defaults: the host name, no source, the host name.
+	Worker ipatlas.Worker
+	// Heartbeat is how often leases due for renewal are renewed and the
+	// worker reports itself. Defaults to 5 seconds, or LeaseTTL/4 when
+	// that is shorter.
+	Heartbeat time.Duration
+	// Alive is how long after its last heartbeat a worker still counts
+	// in a shared budget. Defaults to three heartbeats.
+	Alive time.Duration
+	// Poll bounds the wait, when every unit left is leased by another
+	// worker, before looking again. Defaults to 5 seconds.
+	Poll time.Duration
+	// CommitGrace is how long answers received before a stop are still
+	// retried against an unreachable store. Defaults to 30 seconds.
+	CommitGrace time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -80,6 +98,28 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	return c.fleetDefaults()
+}
+
+func (c Config) fleetDefaults() Config {
+	if c.Worker.Host == "" {
+		c.Worker.Host, _ = os.Hostname()
+	}
+	if c.Worker.Budget == "" {
+		c.Worker.Budget = c.Worker.Host
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = min(5*time.Second, c.LeaseTTL/4)
+	}
+	if c.Alive <= 0 {
+		c.Alive = 3 * c.Heartbeat
+	}
+	if c.Poll <= 0 {
+		c.Poll = 5 * time.Second
+	}
+	if c.CommitGrace <= 0 {
+		c.CommitGrace = 30 * time.Second
+	}
 	return c
 }
 
@@ -92,9 +132,40 @@ type Crawler struct {
 	commits  *committer
 	flushed  map[ipatlas.Registry]CounterSnapshot // counters already added to the store
 	// spilled is set once a network may reach into another unit (the store
-	// says so for earlier processes, the walkers for this one); until then
-	// no unit start needs the store's "already covered?" lookup.
+	// says so for earlier processes and other workers, the walkers for this
+	// one); until then no unit start needs the store's "already covered?"
+	// lookup.
 	spilled atomic.Bool
+
+	held       holdings // leases the walkers hold
+	activity   activity
+	started    time.Time
+	lastRun    int64
+	reported   map[ipatlas.Registry]CounterSnapshot // counters at the last heartbeat
+	reportedAt time.Time
+}
+
+// activity counts what the crawler does besides asking: commits, store
+// retries, lease renewals, and the workers sharing its budget.
+type activity struct {
+	commits      Latency
+	storeRetries atomic.Int64
+	renewals     atomic.Int64
+	share        atomic.Int64
+}
+
+// Activity is a snapshot of what the crawler did besides asking.
+type Activity struct {
+	Commits       LatencySnapshot // how long each store commit took
+	StoreRetries  int64           // store calls retried because the store was out of reach
+	LeaseRenewals int64
+	BudgetShare   int // live workers sharing this one's request budget, itself included
+}
+
+// Activity returns what the crawler did besides asking.
+func (c *Crawler) Activity() Activity {
+	return Activity{Commits: c.activity.commits.Snapshot(), StoreRetries: c.activity.storeRetries.Load(),
+		LeaseRenewals: c.activity.renewals.Load(), BudgetShare: int(c.activity.share.Load())}
 }
 
 // New prepares a crawler.
@@ -104,7 +175,9 @@ func New(c Config) (*Crawler, error) {
 	}
 	c = c.withDefaults()
 	cr := &Crawler{cfg: c, limiters: map[ipatlas.Registry]*Limiter{}, counters: map[ipatlas.Registry]*Counters{},
-		flushed: map[ipatlas.Registry]CounterSnapshot{}}
+		flushed: map[ipatlas.Registry]CounterSnapshot{}, reported: map[ipatlas.Registry]CounterSnapshot{},
+		started: time.Now().UTC()}
+	cr.activity.share.Store(1)
 	for _, r := range ipatlas.Registries() {
 		cr.limiters[r] = NewLimiter(c.Rates[r], nil)
 		cr.counters[r] = &Counters{}
@@ -123,45 +196,83 @@ func (c *Crawler) Counters() []CounterSnapshot {
 
 // Run walks the run's units until none is left or ctx is done. Each
 // registry has its own feeder and walkers, so a slow or blocked registry
-// never holds the others up. It reports whether the run is complete.
+// never holds the others up. It reports whether the run is complete: every
+// unit done, by this crawler or by other workers.
 func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
-	if r, err := c.cfg.Store.LatestRun(ctx); err != nil || r.ID != run || r.Spills > 0 {
-		c.spilled.Store(true)
+	c.lastRun = run
+	if err := c.checkSpills(ctx, run); err != nil {
+		return false, err
 	}
-	c.commits = newCommitter(c.cfg.Store)
-	committed := make(chan struct{})
-	go func() { c.commits.run(); close(committed) }()
+	stopCommits := c.startCommits(ctx)
+	defer stopCommits()
 	stopFlush := c.flushEvery(run, countsInterval)
 	defer stopFlush()
+	stopBeat := make(chan struct{})
+	beating := make(chan struct{})
+	go func() { c.heartbeat(run, stopBeat); close(beating) }()
+	defer func() { close(stopBeat); <-beating }()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ipatlas.Registries())*(c.cfg.Concurrency+1))
 	for _, r := range ipatlas.Registries() {
 		units := make(chan leased, c.cfg.Concurrency)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.feed(ctx, run, r, units); err != nil {
+		finished := make(chan struct{}, 1)
+		wg.Go(func() {
+			if err := c.feed(ctx, run, r, units, finished); err != nil {
 				errs <- err
 			}
-		}()
+		})
 		for range c.cfg.Concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := c.work(ctx, units); err != nil {
+			wg.Go(func() {
+				if err := c.work(ctx, units, finished); err != nil {
 					errs <- err
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()
-	close(c.commits.reqs)
-	<-committed
 	close(errs)
 	if err := errors.Join(collect(errs)...); err != nil {
 		return false, err
 	}
 	return ctx.Err() == nil, nil
+}
+
+// checkSpills learns whether any network of the run reaches past its unit
+// (recorded by an earlier process or another worker).
+func (c *Crawler) checkSpills(ctx context.Context, run int64) error {
+	if c.spilled.Load() {
+		return nil
+	}
+	var r ipatlas.Run
+	err := c.retryStore(ctx, func() (err error) {
+		r, err = c.cfg.Store.LatestRun(ctx)
+		return err
+	})
+	if err != nil && !errors.Is(err, ipatlas.ErrNotFound) {
+		return err
+	}
+	if err != nil || r.ID != run || r.Spills > 0 {
+		c.spilled.Store(true)
+	}
+	return nil
+}
+
+// startCommits starts the committer. Stopping it commits what walkers
+// handed over; when ctx is done, commits that fail against an unreachable
+// store are given up after CommitGrace (their units' cursors did not move:
+// a resumed crawl asks again).
+func (c *Crawler) startCommits(ctx context.Context) (stop func()) {
+	giveUp, cancel := context.WithCancel(context.Background())
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(c.cfg.CommitGrace, cancel) })
+	c.commits = newCommitter(c.cfg.Store, giveUp, c.retryStore, &c.activity.commits)
+	committed := make(chan struct{})
+	go func() { c.commits.run(); close(committed) }()
+	return func() {
+		close(c.commits.reqs)
+		<-committed
+		stopGrace()
+		cancel()
+	}
 }
 
 func collect(ch chan error) []error {
@@ -179,11 +290,18 @@ type leased struct {
 }
 
 // feed leases one registry's units in batches (one write for many units)
-// and hands them to the walkers, until none is left.
-func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out chan<- leased) error {
+// and hands them to the walkers, until none is left. When every unit left
+// is leased, by this crawler's walkers or by other workers, it waits for
+// one to come free: a lease that expires is taken over.
+func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out chan<- leased, finished <-chan struct{}) error {
 	defer close(out)
 	for ctx.Err() == nil {
-		us, ls, err := c.cfg.Store.Lease(ctx, run, reg, c.cfg.Owner, c.cfg.LeaseTTL, c.cfg.Concurrency)
+		var us []ipatlas.Unit
+		var ls []ipatlas.Lease
+		err := c.retryStore(ctx, func() (err error) {
+			us, ls, err = c.cfg.Store.Lease(ctx, run, reg, c.cfg.Owner, c.cfg.LeaseTTL, c.cfg.Concurrency)
+			return err
+		})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -191,8 +309,13 @@ func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out
 			return err
 		}
 		if len(us) == 0 {
-			return nil
+			more, err := c.awaitLeases(ctx, run, reg, finished)
+			if !more || err != nil {
+				return err
+			}
+			continue
 		}
+		c.counters[reg].LeasesTaken.Add(int64(len(us)))
 		for i := range us {
 			select {
 			case out <- leased{us[i], ls[i]}:
@@ -204,9 +327,10 @@ func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out
 	return nil
 }
 
-// work walks the units it is handed. After a failure it stops walking but
-// keeps draining, so the feeder never blocks.
-func (c *Crawler) work(ctx context.Context, units <-chan leased) error {
+// work walks the units it is handed, signalling finished after each.
+// After a failure it stops walking but keeps draining, so the feeder never
+// blocks.
+func (c *Crawler) work(ctx context.Context, units <-chan leased, finished chan<- struct{}) error {
 	var failed error
 	for l := range units {
 		if ctx.Err() != nil || failed != nil {
@@ -214,6 +338,10 @@ func (c *Crawler) work(ctx context.Context, units <-chan leased) error {
 		}
 		if err := c.walk(ctx, l.unit, l.lease); err != nil && !errors.Is(err, ipatlas.ErrStaleLease) && ctx.Err() == nil {
 			failed = err
+		}
+		select {
+		case finished <- struct{}{}:
+		default:
 		}
 	}
 	return failed
@@ -250,11 +378,7 @@ func (c *Crawler) flushCounts(run int64) {
 	snaps := c.Counters()
 	var deltas []ipatlas.Counts
 	for _, now := range snaps {
-		was := c.flushed[now.Registry]
-		d := ipatlas.Counts{Registry: now.Registry, Queries: now.Queries - was.Queries, Answers: now.Answers - was.Answers,
-			NotFound: now.NotFound - was.NotFound, Redirects: now.Redirects - was.Redirects,
-			Throttled: now.Throttled - was.Throttled, Retries: now.Retries - was.Retries,
-			Failures: now.Failures - was.Failures, Skipped: now.Skipped - was.Skipped, Waited: now.Waited - was.Waited}
+		d := subCounts(now.Counts(), c.flushed[now.Registry].Counts())
 		if d != (ipatlas.Counts{Registry: now.Registry}) {
 			deltas = append(deltas, d)
 		}
@@ -269,4 +393,12 @@ func (c *Crawler) flushCounts(run int64) {
 	for _, now := range snaps {
 		c.flushed[now.Registry] = now
 	}
+}
+
+// subCounts is a − b, field by field.
+func subCounts(a, b ipatlas.Counts) ipatlas.Counts {
+	return ipatlas.Counts{Registry: a.Registry, Queries: a.Queries - b.Queries, Answers: a.Answers - b.Answers,
+		NotFound: a.NotFound - b.NotFound, Redirects: a.Redirects - b.Redirects, Throttled: a.Throttled - b.Throttled,
+		Retries: a.Retries - b.Retries, Failures: a.Failures - b.Failures, Skipped: a.Skipped - b.Skipped,
+		Waited: a.Waited - b.Waited}
 }

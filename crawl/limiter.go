@@ -46,6 +46,7 @@ type Limiter struct {
 	mu           sync.Mutex
 	lim          *rate.Limiter
 	ceiling      float64 // requests per second; 0 is unlimited
+	share        int     // workers dividing the ceiling between them; at least 1
 	current      float64
 	pausedUntil  time.Time
 	backoff      time.Duration
@@ -73,7 +74,7 @@ func NewLimiter(perSecond float64, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	l := &Limiter{ceiling: perSecond, current: perSecond, now: now}
+	l := &Limiter{ceiling: perSecond, share: 1, current: perSecond, now: now}
 	l.lim = rate.NewLimiter(limitOf(perSecond), burstOf(perSecond))
 	return l
 }
@@ -143,7 +144,7 @@ func (l *Limiter) Throttled(retryAfter time.Duration) time.Duration {
 	}
 	switch {
 	case l.current > 0:
-		l.current = max(l.current/2, l.ceiling/64)
+		l.current = max(l.current/2, l.top()/64)
 	default: // unlimited until now: fall back from what was actually sent
 		l.current = max(l.sentRate()/2, 1)
 	}
@@ -164,7 +165,8 @@ func (l *Limiter) Succeeded() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.backoff = 0
-	if l.current <= 0 || (l.ceiling > 0 && l.current >= l.ceiling) {
+	top := l.top()
+	if l.current <= 0 || (top > 0 && l.current >= top) {
 		return // unlimited, or at the ceiling
 	}
 	now := l.now()
@@ -173,10 +175,33 @@ func (l *Limiter) Succeeded() {
 	}
 	l.lastRaise = now
 	l.current *= 1.25
-	if l.ceiling > 0 {
-		l.current = min(l.ceiling, l.current)
+	if top > 0 {
+		l.current = min(top, l.current)
 	}
 	l.lim.SetLimit(limitOf(l.current))
+}
+
+// top is this limiter's part of the ceiling.
+func (l *Limiter) top() float64 { return l.ceiling / float64(l.share) }
+
+// SetShare divides the ceiling between n workers: workers that send from
+// one address share that address's budget at the registry. A limiter at
+// its old top moves to the new one; one slowed by 429s stays below it and
+// climbs back as before.
+func (l *Limiter) SetShare(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n = max(n, 1)
+	if n == l.share || l.ceiling <= 0 {
+		l.share = n
+		return
+	}
+	old := l.top()
+	l.share = n
+	if top := l.top(); l.current >= old || l.current > top {
+		l.current = top
+		l.lim.SetLimit(limitOf(top))
+	}
 }
 
 // Rate is the current rate, per second (0: unlimited).

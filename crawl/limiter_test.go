@@ -59,3 +59,40 @@ func TestLimiterPausesEveryone(t *testing.T) {
 		t.Error("Wait ignored a cancelled context during a pause")
 	}
 }
+
+// TestLimiterSharesItsCeiling: workers behind one address divide its
+// budget; a limiter slowed by 429s stays slow when the share changes, and
+// every limiter climbs back only to its part.
+func TestLimiterSharesItsCeiling(t *testing.T) {
+	t.Parallel()
+	c := fakeclock.New(time.Unix(1e9, 0))
+	l := crawl.NewLimiter(12, c.Now)
+	l.SetShare(3)
+	if l.Rate() != 4 {
+		t.Fatalf("a third of 12/s: %v", l.Rate())
+	}
+	l.Throttled(time.Second)
+	if l.Rate() != 2 {
+		t.Fatalf("a 429 at the shared rate: %v, want 2", l.Rate())
+	}
+	l.SetShare(2)
+	if l.Rate() != 2 {
+		t.Fatalf("a slowed limiter jumped to %v when the share grew", l.Rate())
+	}
+	for range 40 {
+		c.Advance(2 * time.Second)
+		l.Succeeded()
+	}
+	if l.Rate() != 6 {
+		t.Fatalf("recovered to %v, want its half of 12/s", l.Rate())
+	}
+	l.SetShare(1)
+	if l.Rate() != 12 {
+		t.Errorf("alone again at %v, want the whole 12/s", l.Rate())
+	}
+	unlimited := crawl.NewLimiter(0, nil)
+	unlimited.SetShare(4)
+	if unlimited.Rate() != 0 {
+		t.Errorf("an unlimited limiter shared: rate %v, want still unlimited", unlimited.Rate())
+	}
+}

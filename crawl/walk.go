@@ -16,11 +16,10 @@ import (
 
 // walker walks one leased unit.
 type walker struct {
-	c       *Crawler
-	unit    ipatlas.Unit
-	lease   ipatlas.Lease
-	renewed time.Time
-	step    u128.U128 // the next skip after a 404 or a failure; doubles while they last
+	c     *Crawler
+	unit  ipatlas.Unit
+	lease ipatlas.Lease
+	step  u128.U128 // the next skip after a 404 or a failure; doubles while they last
 	// pending reports the commit of the last answer handed over. A walker
 	// asks its next question while that answer commits, so the store's
 	// serial work overlaps the network's; answers still commit in order, and
@@ -32,15 +31,28 @@ type walker struct {
 // walk queries the unit's cursor, records the most specific network
 // returned, and moves the cursor past it, until the unit is covered. Each
 // answer is committed with the new cursor; the next query overlaps that
-// commit, and the walk ends only when the last one is durable.
+// commit, and the walk ends only when the last one is durable. The
+// heartbeat keeps the lease alive meanwhile, and stops the walk at once if
+// another worker took the unit over: it returns ipatlas.ErrStaleLease then.
 func (c *Crawler) walk(ctx context.Context, u ipatlas.Unit, l ipatlas.Lease) error {
-	w := &walker{c: c, unit: u, lease: l, renewed: l.Expires.Add(-c.cfg.LeaseTTL)}
+	ctx, lose := context.WithCancelCause(ctx)
+	defer lose(nil)
+	c.held.add(l, lose)
+	defer c.held.drop(l.Unit)
+	w := &walker{c: c, unit: u, lease: l}
 	err := w.walk(ctx)
-	if werr := w.wait(); err == nil {
+	if werr := w.wait(); err == nil || errors.Is(werr, ipatlas.ErrStaleLease) {
 		err = werr
 	}
-	if err == nil {
+	if errors.Is(context.Cause(ctx), ipatlas.ErrStaleLease) {
+		err = ipatlas.ErrStaleLease
+	}
+	switch {
+	case err == nil:
 		c.counters[u.Registry].UnitsDone.Add(1)
+	case errors.Is(err, ipatlas.ErrStaleLease):
+		c.counters[u.Registry].LeasesLost.Add(1)
+		c.cfg.Logger.Warn("lease lost: another worker took the unit over", "unit", u.ID, "registry", u.Registry)
 	}
 	return err
 }
@@ -69,12 +81,20 @@ func (w *walker) walk(ctx context.Context) error {
 // skipCovered moves a unit's starting cursor past networks another unit
 // already recorded, committing the jump (or the unit's end) first.
 func (w *walker) skipCovered(ctx context.Context, cursor netip.Addr) (netip.Addr, error) {
+	if err := w.c.checkSpills(ctx, w.unit.Run); err != nil {
+		return cursor, err
+	}
 	if !w.c.spilled.Load() {
 		return cursor, nil // no network reaches past its unit: nothing can cover this one
 	}
 	start := cursor
 	for cursor.IsValid() {
-		r, ok, err := w.c.cfg.Store.Covering(ctx, w.unit.Run, cursor)
+		var r ipatlas.Range
+		var ok bool
+		err := w.c.retryStore(ctx, func() (err error) {
+			r, ok, err = w.c.cfg.Store.Covering(ctx, w.unit.Run, cursor)
+			return err
+		})
 		if err != nil || !ok {
 			if err != nil {
 				return cursor, err
@@ -181,9 +201,8 @@ func (w *walker) wait() error {
 }
 
 // commit hands the answer to the committer once the previous one is
-// committed (so a stale lease stops the walk one answer late at most),
-// renews the lease when due, and counts the addresses the cursor moved
-// past.
+// committed (so a stale lease stops the walk one answer late at most), and
+// counts the addresses the cursor moved past.
 func (w *walker) commit(a ipatlas.Answer) error {
 	if err := w.wait(); err != nil {
 		return err
@@ -194,13 +213,6 @@ func (w *walker) commit(a ipatlas.Answer) error {
 		end = u128.FromAddr(a.Cursor)
 	}
 	w.c.counters[w.unit.Registry].addCovered(a.Query.Is4(), end.Sub(u128.FromAddr(a.Query)).Float64())
-	if time.Since(w.renewed) > w.c.cfg.LeaseTTL/3 {
-		l, err := w.c.cfg.Store.Renew(context.Background(), w.lease, w.c.cfg.LeaseTTL)
-		if err != nil {
-			return err
-		}
-		w.lease, w.renewed = l, time.Now()
-	}
 	return nil
 }
 
@@ -232,6 +244,9 @@ func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (
 		var qe *rdap.QueryError
 		if !errors.As(err, &qe) {
 			qe = &rdap.QueryError{Kind: rdap.KindTransport, Err: err}
+		}
+		if int(qe.Kind) < len(cnt.Errors) {
+			cnt.Errors[qe.Kind].Add(1)
 		}
 		switch {
 		case qe.Kind == rdap.KindNotFound:

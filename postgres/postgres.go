@@ -87,7 +87,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: migrate: %w", s.name, err)
+		return nil, s.wrap("migrate", err)
 	}
 	return applied, nil
 }
@@ -107,7 +107,7 @@ func (s *Store) LatestRun(ctx context.Context) (ipatlas.Run, error) {
 		return r, ipatlas.ErrNotFound
 	}
 	if err != nil {
-		return r, fmt.Errorf("%s: latest run: %w", s.name, err)
+		return r, s.wrap("latest run", err)
 	}
 	r.Started = r.Started.UTC()
 	if finished != nil {
@@ -127,7 +127,7 @@ func (s *Store) StartRun(ctx context.Context, params string, units []ipatlas.Uni
 		return insertUnits(ctx, tx, run.ID, units)
 	})
 	if err != nil {
-		return ipatlas.Run{}, fmt.Errorf("%s: start run: %w", s.name, err)
+		return ipatlas.Run{}, s.wrap("start run", err)
 	}
 	return run, nil
 }
@@ -143,14 +143,6 @@ func insertUnits(ctx context.Context, tx pgx.Tx, run int64, units []ipatlas.Unit
 			return []any{run, string(u.Registry), string(u.Kind), family(u.Range.From), host(u.Range.From), host(u.Range.To), host(cursor), "pending"}, nil
 		}))
 	return err
-}
-
-// FinishRun marks a run finished.
-func (s *Store) FinishRun(ctx context.Context, run int64) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE runs SET finished = now() WHERE id = $1`, run); err != nil {
-		return fmt.Errorf("%s: finish run %d: %w", s.name, run, err)
-	}
-	return nil
 }
 
 func family(a netip.Addr) int16 {

@@ -25,7 +25,7 @@ func (s *Store) Lease(ctx context.Context, run int64, reg ipatlas.Registry, owne
 		return s.leaseState(ctx, run, reg, state, owner, ttl, k)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: lease units: %w", s.name, err)
+		return nil, nil, s.wrap("lease units", err)
 	}
 	return units, leases, nil
 }
@@ -84,7 +84,7 @@ func (s *Store) Renew(ctx context.Context, l ipatlas.Lease, ttl time.Duration) (
 		return l, fmt.Errorf("%s: renew lease on unit %d: %w", s.name, l.Unit, ipatlas.ErrStaleLease)
 	}
 	if err != nil {
-		return l, fmt.Errorf("%s: renew lease on unit %d: %w", s.name, l.Unit, err)
+		return l, s.wrap(fmt.Sprintf("renew lease on unit %d", l.Unit), err)
 	}
 	l.Expires = l.Expires.UTC()
 	return l, nil
@@ -94,6 +94,10 @@ func (s *Store) Renew(ctx context.Context, l ipatlas.Lease, ttl time.Duration) (
 // unless the unit still carries the answer's token. So the statements of
 // a whole commit go to the database in one round trip (a batch), and an
 // answer whose lease went stale writes nothing.
+//
+// Every write is also idempotent (the cursor is set, not moved; networks
+// and failures are inserted at most once), so a commit whose outcome a
+// dropped connection hid can simply be sent again.
 const (
 	moveCursor = `UPDATE units SET cursor = $3, state = CASE WHEN $3::inet IS NULL THEN 'done' ELSE state END
 		WHERE id = $1 AND lease_token = $2`
@@ -106,7 +110,8 @@ const (
 			WHERE runs.id = u.run AND family(u.end_ip) = $4 AND $6::inet > u.end_ip)
 		INSERT INTO answers (network, body) SELECT id, $19 FROM n WHERE $19::bytea IS NOT NULL`
 	putFailure = `INSERT INTO failures (run, registry, family, addr, span_end, reason, attempts, at)
-		SELECT run, $3, $4, $5, $6, $7, $8, $9 FROM units WHERE id = $1 AND lease_token = $2`
+		SELECT run, $3, $4, $5, $6, $7, $8, $9 FROM units WHERE id = $1 AND lease_token = $2
+		ON CONFLICT DO NOTHING`
 )
 
 // Commit applies answers in one transaction: each answer's network, raw
@@ -142,7 +147,7 @@ func (s *Store) Commit(ctx context.Context, answers []ipatlas.Answer) ([]int, er
 		return br.Close()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: commit %d answers: %w", s.name, len(answers), err)
+		return nil, s.wrap(fmt.Sprintf("commit %d answers", len(answers)), err)
 	}
 	return stale, nil
 }

@@ -15,9 +15,14 @@ import (
 // Covering returns the most specific recorded network of the run holding
 // a: the GiST index on ip_range finds every network containing it.
 func (s *Store) Covering(ctx context.Context, run int64, a netip.Addr) (ipatlas.Range, bool, error) {
+	best, found, err := s.covering(ctx, run, a)
+	return best, found, s.wrap(fmt.Sprintf("covering %s", a), err)
+}
+
+func (s *Store) covering(ctx context.Context, run int64, a netip.Addr) (ipatlas.Range, bool, error) {
 	rows, err := s.pool.Query(ctx, `SELECT start_ip, end_ip FROM networks WHERE ip_range @> $2::inet AND run = $1`, run, host(a))
 	if err != nil {
-		return ipatlas.Range{}, false, fmt.Errorf("%s: covering %s: %w", s.name, a, err)
+		return ipatlas.Range{}, false, err
 	}
 	defer rows.Close()
 	var best ipatlas.Range
@@ -36,11 +41,24 @@ func (s *Store) Covering(ctx context.Context, run int64, a netip.Addr) (ipatlas.
 }
 
 // Networks calls fn for every network of the run, IPv4 first, in address
-// order (an enclosing network before the ones inside it).
+// order (an enclosing network before the ones inside it). Errors from fn
+// are returned as they are.
 func (s *Store) Networks(ctx context.Context, run int64, fn func(ipatlas.Network) error) error {
+	var fnErr error
+	err := s.networks(ctx, run, func(n ipatlas.Network) error {
+		fnErr = fn(n)
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return s.wrap("list networks", err)
+}
+
+func (s *Store) networks(ctx context.Context, run int64, fn func(ipatlas.Network) error) error {
 	rows, err := s.pool.Query(ctx, `SELECT data FROM networks WHERE run = $1 ORDER BY family, start_ip, end_ip DESC, handle`, run)
 	if err != nil {
-		return fmt.Errorf("%s: list networks: %w", s.name, err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -50,7 +68,7 @@ func (s *Store) Networks(ctx context.Context, run int64, fn func(ipatlas.Network
 		}
 		var n ipatlas.Network
 		if err := json.Unmarshal(data, &n); err != nil {
-			return fmt.Errorf("%s: network record: %w", s.name, err)
+			return fmt.Errorf("network record: %w", err)
 		}
 		if err := fn(n); err != nil {
 			return err
@@ -75,7 +93,7 @@ func (s *Store) Progress(ctx context.Context, run int64) ([]ipatlas.Progress, er
 		err = s.readCounts(ctx, run, prog.Of)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: progress: %w", s.name, err)
+		return nil, s.wrap("progress", err)
 	}
 	return prog.List(), nil
 }
@@ -141,10 +159,15 @@ func (s *Store) readCounts(ctx context.Context, run int64, get func(string) *ipa
 
 // Failures lists the run's failed addresses not yet retried.
 func (s *Store) Failures(ctx context.Context, run int64) ([]ipatlas.Failure, error) {
+	out, err := s.failures(ctx, run)
+	return out, s.wrap("failures", err)
+}
+
+func (s *Store) failures(ctx context.Context, run int64) ([]ipatlas.Failure, error) {
 	rows, err := s.pool.Query(ctx, `SELECT registry, addr, span_end, reason, attempts, at FROM failures
 		WHERE run = $1 AND NOT retried ORDER BY family, addr`, run)
 	if err != nil {
-		return nil, fmt.Errorf("%s: failures: %w", s.name, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []ipatlas.Failure
@@ -183,7 +206,7 @@ func (s *Store) RetryFailures(ctx context.Context, run int64) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("%s: retry failures of run %d: %w", s.name, run, err)
+		return 0, s.wrap(fmt.Sprintf("retry failures of run %d", run), err)
 	}
 	return n, nil
 }
@@ -224,7 +247,7 @@ func (s *Store) AddCounts(ctx context.Context, run int64, counts []ipatlas.Count
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
 	if err != nil {
-		return fmt.Errorf("%s: add counts to run %d: %w", s.name, run, err)
+		return s.wrap(fmt.Sprintf("add counts to run %d", run), err)
 	}
 	return nil
 }

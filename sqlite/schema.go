@@ -84,4 +84,17 @@ var migrations = []string{
 		changed  INTEGER NOT NULL,
 		delta    BLOB NOT NULL -- history.Encode of the changes from the snapshot before it in time
 	);`,
+	`CREATE TABLE workers (
+		id      TEXT PRIMARY KEY, -- the owner name its leases carry
+		host    TEXT NOT NULL,
+		source  TEXT NOT NULL,    -- the address its requests leave from; '' for the default
+		budget  TEXT NOT NULL,    -- the request budget it shares
+		run     INTEGER NOT NULL,
+		started INTEGER NOT NULL, -- unix nanoseconds
+		seen    INTEGER NOT NULL, -- the last heartbeat
+		stopped INTEGER,          -- NULL while it runs (or if it died)
+		counts  BLOB NOT NULL,    -- JSON: its ipatlas.Counts per registry
+		rates   BLOB NOT NULL     -- JSON: its recent queries per second, per registry
+	);
+	CREATE INDEX workers_budget ON workers(budget, seen);`,
 }

@@ -30,6 +30,9 @@ func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
 		"CountsAddUp":                      testCountsAddUp,
 		"SpillsAreCounted":                 testSpillsAreCounted,
 		"ContiguousFailuresRetryAsOneUnit": testContiguousFailuresRetryAsOneUnit,
+		"BacklogCountsWhatIsLeft":          testBacklog,
+		"HeartbeatsShareBudgets":           testHeartbeatsShareBudgets,
+		"WorkersAreListed":                 testWorkersAreListed,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -344,5 +347,96 @@ func testProgress(t *testing.T, s ipatlas.Store) {
 		p[1].Registry != ipatlas.LACNIC || p[1].Units != 2 || p[1].IPv4.Addresses != 512 || p[1].IPv6.Addresses != 256 ||
 		p[1].IPv4.Covered != 0 || p[1].IPv6.Covered != 0 {
 		t.Errorf("progress %+v", p)
+	}
+}
+
+func testBacklog(t *testing.T, s ipatlas.Store) {
+	run := start(t, s, unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255"), unit(ipatlas.ARIN, "13.0.1.0", "13.0.1.255"),
+		unit(ipatlas.RIPENCC, "62.0.0.0", "62.0.0.255"))
+	backlog := func(reg ipatlas.Registry) ipatlas.Backlog {
+		t.Helper()
+		b, err := s.Backlog(ctx(), run.ID, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if b := backlog(ipatlas.ARIN); b.Pending != 2 || b.Leased != 0 || !b.NextExpiry.IsZero() {
+		t.Fatalf("ARIN backlog before any lease: %+v", b)
+	}
+	_, l := lease(t, s, run, ipatlas.ARIN)
+	b := backlog(ipatlas.ARIN)
+	if b.Pending != 1 || b.Leased != 1 || b.Left() != 2 {
+		t.Fatalf("ARIN backlog with one lease: %+v", b)
+	}
+	if d := b.NextExpiry.Sub(l.Expires); d < -time.Second || d > time.Second {
+		t.Errorf("next expiry %v, want the lease's %v", b.NextExpiry, l.Expires)
+	}
+	commit(t, s, ipatlas.Answer{Lease: l, Query: netip.MustParseAddr("13.0.0.0")}) // the unit is done
+	if b := backlog(ipatlas.ARIN); b.Pending != 1 || b.Leased != 0 {
+		t.Errorf("ARIN backlog after one unit is done: %+v", b)
+	}
+	if b := backlog(""); b.Pending != 2 || b.Left() != 2 {
+		t.Errorf("backlog of every registry: %+v, want ARIN's and RIPE NCC's pending units", b)
+	}
+}
+
+func worker(id, budget string) ipatlas.Worker {
+	return ipatlas.Worker{ID: id, Host: "h", Budget: budget, Run: 1, Started: time.Now().UTC().Truncate(time.Millisecond)}
+}
+
+func heartbeat(t *testing.T, s ipatlas.Store, w ipatlas.Worker, alive time.Duration) int {
+	t.Helper()
+	n, err := s.Heartbeat(ctx(), w, alive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func testHeartbeatsShareBudgets(t *testing.T, s ipatlas.Store) {
+	a1, a2, b1 := worker("a1", "127.0.0.2"), worker("a2", "127.0.0.2"), worker("b1", "127.0.0.3")
+	if n := heartbeat(t, s, a1, time.Minute); n != 1 {
+		t.Fatalf("first worker of a budget shares it with %d", n)
+	}
+	if n := heartbeat(t, s, a2, time.Minute); n != 2 {
+		t.Fatalf("second worker of a budget: %d sharing, want 2", n)
+	}
+	if n := heartbeat(t, s, b1, time.Minute); n != 1 {
+		t.Fatalf("a worker of another budget: %d sharing, want 1", n)
+	}
+	a2.Stopped = time.Now()
+	heartbeat(t, s, a2, time.Minute)
+	if n := heartbeat(t, s, a1, time.Minute); n != 1 {
+		t.Errorf("after the other worker stopped: %d sharing, want 1", n)
+	}
+	a2.Stopped = time.Time{}
+	heartbeat(t, s, a2, time.Minute) // running again, then silent: it died
+	time.Sleep(50 * time.Millisecond)
+	if n := heartbeat(t, s, a1, 20*time.Millisecond); n != 1 {
+		t.Errorf("a worker silent for longer than the alive window still counts: %d sharing, want 1", n)
+	}
+}
+
+func testWorkersAreListed(t *testing.T, s ipatlas.Store) {
+	w := worker("w1", "h")
+	w.Source = "127.0.0.9"
+	w.Counts = []ipatlas.Counts{{Registry: ipatlas.LACNIC, Queries: 7, Answers: 5, Throttled: 1, Waited: time.Second}}
+	w.Rates = map[ipatlas.Registry]float64{ipatlas.LACNIC: 0.5}
+	heartbeat(t, s, worker("w0", "h"), time.Minute)
+	time.Sleep(5 * time.Millisecond)
+	before := time.Now().Add(-time.Second)
+	heartbeat(t, s, w, time.Minute)
+	ws, err := s.Workers(ctx())
+	if err != nil || len(ws) != 2 {
+		t.Fatalf("workers %+v, %v; want 2", ws, err)
+	}
+	got := ws[0]
+	if got.ID != "w1" || got.Source != "127.0.0.9" || got.Budget != "h" || got.Run != 1 || !got.Started.Equal(w.Started) ||
+		got.Seen.Before(before) || !got.Stopped.IsZero() {
+		t.Errorf("most recently seen worker %+v, want w1 as reported", got)
+	}
+	if len(got.Counts) != 1 || got.Counts[0] != w.Counts[0] || got.Rates[ipatlas.LACNIC] != 0.5 {
+		t.Errorf("worker counts %+v rates %v, want them as reported", got.Counts, got.Rates)
 	}
 }

@@ -5,6 +5,7 @@ package storekit
 
 import (
 	"cmp"
+	"encoding/json"
 	"math/big"
 	"net/netip"
 	"slices"
@@ -118,4 +119,32 @@ func Lease(n int, claim func(state string, n int) ([]ipatlas.Unit, []ipatlas.Lea
 		units, leases = append(units, u...), append(leases, l...)
 	}
 	return units, leases, nil
+}
+
+// EncodeWorkerCounts is a worker's counters and rates as the stores keep
+// them: JSON, which SQL users can read too.
+func EncodeWorkerCounts(w ipatlas.Worker) (counts, rates []byte, err error) {
+	if counts, err = json.Marshal(orEmpty(w.Counts)); err != nil {
+		return nil, nil, err
+	}
+	if w.Rates == nil {
+		w.Rates = map[ipatlas.Registry]float64{}
+	}
+	rates, err = json.Marshal(w.Rates)
+	return counts, rates, err
+}
+
+// DecodeWorkerCounts reads back what EncodeWorkerCounts wrote.
+func DecodeWorkerCounts(w *ipatlas.Worker, counts, rates []byte) error {
+	if err := json.Unmarshal(counts, &w.Counts); err != nil {
+		return err
+	}
+	return json.Unmarshal(rates, &w.Rates)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -1,0 +1,203 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+)
+
+// This file is what lets many crawlers share one store: leases kept alive
+// by a heartbeat (and given up at once when lost), each worker's report of
+// itself, a request budget divided between the workers behind one address,
+// waiting for other workers' leases, and riding out a store that is
+// briefly unreachable.
+
+// held is a lease a walker holds, and how to stop that walker.
+type held struct {
+	lease   ipatlas.Lease
+	renewed time.Time
+	lose    context.CancelCauseFunc // stops the walk when the lease is lost
+}
+
+// holdings are the leases this crawler's walkers hold, renewed together by
+// the heartbeat. Safe for concurrent use.
+type holdings struct {
+	mu sync.Mutex
+	m  map[int64]*held
+}
+
+func (h *holdings) add(l ipatlas.Lease, lose context.CancelCauseFunc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[int64]*held{}
+	}
+	h.m[l.Unit] = &held{lease: l, renewed: time.Now(), lose: lose}
+}
+
+func (h *holdings) drop(unit int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, unit)
+}
+
+// due lists the leases last renewed before since.
+func (h *holdings) due(since time.Time) []ipatlas.Lease {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []ipatlas.Lease
+	for _, x := range h.m {
+		if x.renewed.Before(since) {
+			out = append(out, x.lease)
+		}
+	}
+	return out
+}
+
+// renewed notes a renewal; lost stops the walk holding the lease.
+func (h *holdings) renewed(unit int64, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if x := h.m[unit]; x != nil {
+		x.renewed = at
+	}
+}
+
+func (h *holdings) lost(unit int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if x := h.m[unit]; x != nil {
+		x.lose(ipatlas.ErrStaleLease)
+	}
+}
+
+// heartbeat renews the leases that are due and reports the worker, every
+// interval until stop is closed.
+func (c *Crawler) heartbeat(run int64, stop <-chan struct{}) {
+	t := time.NewTicker(c.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		c.renewDue()
+		c.report(run, time.Time{})
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// renewDue renews each lease not renewed for a third of its life. A lease
+// another worker took over stops its walk at once: nothing more is asked
+// for a unit this worker no longer owns. A store out of reach is retried
+// at the next beat; the lease only expires if that lasts its whole life.
+func (c *Crawler) renewDue() {
+	for _, l := range c.held.due(time.Now().Add(-c.cfg.LeaseTTL / 3)) {
+		_, err := c.cfg.Store.Renew(context.Background(), l, c.cfg.LeaseTTL)
+		switch {
+		case err == nil:
+			c.held.renewed(l.Unit, time.Now())
+			c.activity.renewals.Add(1)
+		case errors.Is(err, ipatlas.ErrStaleLease):
+			c.held.lost(l.Unit)
+		default:
+			c.cfg.Logger.Warn("could not renew a lease; trying again at the next heartbeat", "unit", l.Unit, "err", err)
+		}
+	}
+}
+
+// report tells the store this worker is alive, with its counters, and
+// divides each registry's rate by the live workers sharing its budget.
+func (c *Crawler) report(run int64, stopped time.Time) {
+	w := c.cfg.Worker
+	w.ID, w.Run, w.Stopped = c.cfg.Owner, run, stopped
+	w.Started, w.Rates = c.started, map[ipatlas.Registry]float64{}
+	now := time.Now()
+	for _, s := range c.Counters() {
+		w.Counts = append(w.Counts, s.Counts())
+		if was, ok := c.reported[s.Registry]; ok && now.After(c.reportedAt) {
+			w.Rates[s.Registry] = float64(s.Queries-was.Queries) / now.Sub(c.reportedAt).Seconds()
+		}
+		c.reported[s.Registry] = s
+	}
+	c.reportedAt = now
+	share, err := c.cfg.Store.Heartbeat(context.Background(), w, c.cfg.Alive)
+	if err != nil {
+		c.cfg.Logger.Warn("could not report to the store; trying again at the next heartbeat", "err", err)
+		return
+	}
+	if stopped.IsZero() && int64(share) != c.activity.share.Swap(int64(share)) {
+		c.cfg.Logger.Info("request budget shared", "budget", w.Budget, "workers", share)
+		for _, l := range c.limiters {
+			l.SetShare(share)
+		}
+	}
+}
+
+// Leave tells the store this worker stopped cleanly: the workers sharing
+// its budget take its part at their next heartbeat.
+func (c *Crawler) Leave() {
+	c.report(c.lastRun, time.Now().UTC())
+}
+
+// awaitLeases is called when a registry has nothing to lease. It reports
+// false when none of the registry's units is left; else it waits until
+// one may be: a unit of this crawler finishing (its walk may have
+// stopped early), the earliest lease expiring (its worker may be dead),
+// or the poll interval, and reports true.
+func (c *Crawler) awaitLeases(ctx context.Context, run int64, reg ipatlas.Registry, finished <-chan struct{}) (bool, error) {
+	var b ipatlas.Backlog
+	err := c.retryStore(ctx, func() (err error) {
+		b, err = c.cfg.Store.Backlog(ctx, run, reg)
+		return err
+	})
+	if err != nil || b.Left() == 0 {
+		return false, err
+	}
+	wait := c.cfg.Poll
+	if b.Pending > 0 {
+		wait = 10 * time.Millisecond // being leased by another worker this instant
+	} else if !b.NextExpiry.IsZero() {
+		// The store's clock decides expiry; a little past it on ours.
+		wait = min(wait, max(time.Until(b.NextExpiry)+50*time.Millisecond, 10*time.Millisecond))
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false, nil
+	case <-finished:
+	case <-t.C:
+	}
+	return true, nil
+}
+
+// retryStore runs op until it succeeds, fails for good, or ctx is done,
+// waiting out a store that is unreachable (ipatlas.ErrUnavailable) with
+// capped, jittered backoff.
+func (c *Crawler) retryStore(ctx context.Context, op func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil || !errors.Is(err, ipatlas.ErrUnavailable) {
+			return err
+		}
+		c.activity.storeRetries.Add(1)
+		if attempt == 1 || attempt%10 == 0 {
+			c.cfg.Logger.Warn("store unavailable; retrying", "attempt", attempt, "err", err)
+		}
+		if err := sleepCtx(ctx, storeBackoff(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+// storeBackoff is 100 ms doubling to 10 s, half of it jittered: a restarting
+// database sees its workers come back spread out, not all at once.
+func storeBackoff(attempt int) time.Duration {
+	d := min(100*time.Millisecond<<min(attempt-1, 10), 10*time.Second)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
