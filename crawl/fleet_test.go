@@ -192,29 +192,28 @@ func TestWorkersBehindOneAddressShareItsBudget(t *testing.T) {
 	e := newEnv(t, testWorld(t, 6), regsim.ServerConfig{})
 	rates := map[ipatlas.Registry]float64{}
 	for _, r := range ipatlas.Registries() {
-		rates[r] = 40
+		rates[r] = 20
 	}
-	cfg := func(owner string) crawl.Config {
-		return crawl.Config{Concurrency: 2, Rates: rates, Owner: owner, LeaseTTL: 400 * time.Millisecond,
-			Worker: ipatlas.Worker{Source: "127.0.0.2", Budget: "127.0.0.2"}}
+	start := func(owner string) (*crawl.Crawler, func()) {
+		cr := e.crawler(t, crawl.Config{Concurrency: 2, Rates: rates, Owner: owner, LeaseTTL: 400 * time.Millisecond,
+			Worker: ipatlas.Worker{Source: "127.0.0.2", Budget: "127.0.0.2"}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { cr.Run(ctx, e.run.ID); close(done) }() //nolint:errcheck // stopped by cancel
+		return cr, func() { cancel(); <-done }
 	}
-	a, b := e.crawler(t, cfg("a")), e.crawler(t, cfg("b"))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, cr := range []*crawl.Crawler{a, b} {
-		wg.Go(func() { cr.Run(ctx, e.run.ID) }) //nolint:errcheck // stopped by cancel
-	}
+	a, stopA := start("a")
+	b, stopB := start("b")
+	defer stopB()
 	rateOf := func(cr *crawl.Crawler) float64 { return cr.Counters()[0].Rate }
 	waitFor(t, "both workers at half the rate", func() bool {
-		return a.Activity().BudgetShare == 2 && b.Activity().BudgetShare == 2 && rateOf(a) == 20 && rateOf(b) == 20
+		return a.Activity().BudgetShare == 2 && b.Activity().BudgetShare == 2 && rateOf(a) == 10 && rateOf(b) == 10
 	})
+	stopA()
 	a.Leave()
 	waitFor(t, "the remaining worker at the whole rate", func() bool {
-		return b.Activity().BudgetShare == 1 && rateOf(b) == 40
+		return b.Activity().BudgetShare == 1 && rateOf(b) == 20
 	})
-	cancel()
-	wg.Wait()
 }
 
 // waitFor polls cond until it holds, failing the test after a generous

@@ -11,15 +11,15 @@ import (
 	"github.com/ipatlas/ipatlas/internal/storekit"
 )
 
-// Backlog reports the run's units of reg ("" for any) not yet done: an
-// index range over (run, registry, state), never a scan of the done ones.
+// Backlog counts the run's units of reg ("" for any) in each state, from
+// the (run, registry, state) index.
 func (s *Store) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (ipatlas.Backlog, error) {
 	var b ipatlas.Backlog
 	var next *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'leased'),
-			min(lease_expires) FILTER (WHERE state = 'leased')
-		FROM units WHERE run = $1 AND (registry = $2 OR $2 = '') AND state IN ('pending', 'leased')`, run, string(reg)).
-		Scan(&b.Pending, &b.Leased, &next)
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'pending'),
+			count(*) FILTER (WHERE state = 'leased'), min(lease_expires) FILTER (WHERE state = 'leased')
+		FROM units WHERE run = $1 AND (registry = $2 OR $2 = '')`, run, string(reg)).
+		Scan(&b.Done, &b.Pending, &b.Leased, &next)
 	if next != nil {
 		b.NextExpiry = next.UTC()
 	}

@@ -10,11 +10,11 @@ import (
 	"github.com/ipatlas/ipatlas/internal/storekit"
 )
 
-// Backlog reports the run's units of reg ("" for any) not yet done: an
-// index range over (run, registry, state), never a scan of the done ones.
+// Backlog counts the run's units of reg ("" for any) in each state, from
+// the (run, registry, state) index alone.
 func (s *Store) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (ipatlas.Backlog, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*), min(lease_expires) FROM units
-		WHERE run = ?1 AND (registry = ?2 OR ?2 = '') AND state IN ('pending', 'leased') GROUP BY state`, run, string(reg))
+		WHERE run = ?1 AND (registry = ?2 OR ?2 = '') GROUP BY state`, run, string(reg))
 	if err != nil {
 		return ipatlas.Backlog{}, fmt.Errorf("backlog of run %d: %w", run, err)
 	}
@@ -27,10 +27,13 @@ func (s *Store) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (i
 		if err := rows.Scan(&state, &n, &expires); err != nil {
 			return b, err
 		}
-		if state == string(ipatlas.UnitPending) {
+		switch ipatlas.UnitState(state) {
+		case ipatlas.UnitPending:
 			b.Pending = n
-		} else {
+		case ipatlas.UnitLeased:
 			b.Leased, b.NextExpiry = n, time.Unix(0, expires).UTC()
+		case ipatlas.UnitDone:
+			b.Done = n
 		}
 	}
 	return b, rows.Err()
