@@ -62,7 +62,7 @@ type Config struct {
 	// in a shared budget. Defaults to three heartbeats.
 	Alive time.Duration
 	// Poll bounds the wait, when every unit left is leased by another
-	// worker, before looking again. Defaults to 5 seconds.
+	// worker, before looking again. Defaults to 2 seconds.
 	Poll time.Duration
 	// CommitGrace is how long answers received before a stop are still
 	// retried against an unreachable store. Defaults to 30 seconds.
@@ -115,7 +115,7 @@ func (c Config) fleetDefaults() Config {
 		c.Alive = 3 * c.Heartbeat
 	}
 	if c.Poll <= 0 {
-		c.Poll = 5 * time.Second
+		c.Poll = 2 * time.Second
 	}
 	if c.CommitGrace <= 0 {
 		c.CommitGrace = 30 * time.Second

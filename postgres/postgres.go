@@ -34,6 +34,21 @@ var _ ipatlas.Store = (*Store)(nil)
 // string; search_path in it picks the schema) and applies any migrations
 // not yet applied.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	s, err := Connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Connect prepares connections to the database at dsn without touching
+// its schema: for `ipatlas migrate`, which reports what it applies.
+// Connections are made on first use.
+func Connect(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -42,11 +57,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.pool.Close()
-		return nil, err
-	}
 	return s, nil
+}
+
+// SchemaVersion is the latest migration applied to the database, and the
+// latest this ipatlas knows.
+func (s *Store) SchemaVersion(ctx context.Context) (have, known int, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT COALESCE(max(version), 0) FROM schema_migrations`).Scan(&have)
+	return have, len(migrations), s.wrap("schema version", err)
 }
 
 // Close closes the connections.

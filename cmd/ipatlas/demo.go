@@ -94,8 +94,8 @@ func demoDB(path string) (string, func(), error) {
 }
 
 func demoCrawlFlags(srv *regsim.Server, db, progress string) *crawlFlags {
-	cf := &crawlFlags{db: db, bootstrap: srv.BootstrapURL(), concurrency: 8, progress: progress,
-		interval: 5 * time.Second, logFormat: "text", registries: "all"}
+	cf := &crawlFlags{walkFlags: walkFlags{db: db, bootstrap: srv.BootstrapURL(), concurrency: 8, progress: progress,
+		interval: 5 * time.Second, logFormat: "text", leaseTTL: 5 * time.Minute}, registries: "all"}
 	for _, r := range ipatlas.Registries() {
 		cf.delegated = append(cf.delegated, srv.DelegatedURL(r))
 		cf.rates = append(cf.rates, fmt.Sprintf("%s=%d/s", r, demoRate))

@@ -26,6 +26,9 @@ with the fields that changed. A and B are snapshot ids or datetimes, as
 	if err != nil {
 		return err
 	}
+	if err := embeddedOnly("diff", *db); err != nil {
+		return err
+	}
 	if len(names) != 2 {
 		return usageErr("want two snapshots, got %d argument(s)", len(names))
 	}

@@ -9,14 +9,13 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
-	"github.com/ipatlas/ipatlas/sqlite"
 	"github.com/ipatlas/ipatlas/whipfile"
 )
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "export", "[flags]", `Export the latest run's networks. jsonl writes one JSON object per network in
 Whip's layout ({"begin", "end", "datetime", …}), sorted, IPv4 before IPv6.`)
-	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
+	db := fs.String("db", "ipatlas.db", dbFlagHelp)
 	format := fs.String("format", "jsonl", "output `format`: jsonl")
 	out := fs.String("out", "-", "output `FILE` (\"-\": standard output)")
 	if err := parseFlags(fs, args); err != nil {
@@ -25,14 +24,14 @@ Whip's layout ({"begin", "end", "datetime", …}), sorted, IPv4 before IPv6.`)
 	if err := checkFormat(*format, "jsonl"); err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, *db, sqlite.Options{ReadOnly: true})
+	store, err := openDatabase(ctx, *db, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	run, err := store.LatestRun(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", *db, err)
+		return fmt.Errorf("%s: %w", store.name, err)
 	}
 	w, closeOut, err := openOut(e, *out)
 	if err != nil {

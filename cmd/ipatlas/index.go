@@ -96,6 +96,9 @@ missing, damaged or stale.`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := embeddedOnly("index", *db); err != nil {
+		return err
+	}
 	path := indexPath(*db)
 	if *verify {
 		ix, err := index.Open(path)

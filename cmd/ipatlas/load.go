@@ -25,6 +25,9 @@ is stored.`)
 	if err != nil {
 		return err
 	}
+	if err := embeddedOnly("load", *db); err != nil {
+		return err
+	}
 	if len(paths) == 0 {
 		return usageErr("no files to load")
 	}

@@ -27,6 +27,9 @@ that address, in the order asked.`)
 	if err != nil {
 		return err
 	}
+	if err := embeddedOnly("lookup", *db); err != nil {
+		return err
+	}
 	var q lookupQuery
 	if *at != "" && *hist {
 		return usageErr("--at and --history: choose one")

@@ -30,18 +30,20 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"crawl", "crawl the registries' RDAP services into the embedded database (resumable)", runCrawl},
+		{"crawl", "crawl the registries' RDAP services into the database (resumable); --plan-only for a fleet", runCrawl},
 		{"diff", "list the networks added, removed and changed between two snapshots", runDiff},
 		{"demo", "run the whole job offline against the built-in registry simulator", runDemo},
 		{"export", "export the crawled networks (JSON lines, Whip's layout)", runExport},
 		{"index", "build or verify the lookup index of the database's history", runIndex},
 		{"load", "load Whip-format snapshot files into the history", runLoad},
 		{"lookup", "look addresses up: latest, at a datetime, or their whole history", runLookup},
+		{"migrate", "bring the database's schema up to date (workers also do it when they start)", runMigrate},
 		{"serve", "serve lookups over HTTP with Whip's API (GET /ip/{addr})", runServe},
 		{"snapshots", "list the snapshots of the history", runSnapshots},
 		{"sim", "run the registry simulator (RDAP for five RIRs, bootstrap and delegated files)", runSim},
 		{"status", "show a crawl's progress from the database", runStatus},
 		{"version", "print the version", runVersion},
+		{"worker", "work on the latest run of a shared PostgreSQL database, beside other workers", runWorker},
 	}
 }
 

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/postgres"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
 
 func runSnapshots(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "snapshots", "[flags]", `List the database's snapshots in time order, with what changed against the
 snapshot before each.`)
-	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
+	db := fs.String("db", "ipatlas.db", dbFlagHelp)
 	format := fs.String("format", "table", "output `format`: table or jsonl")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -22,7 +23,7 @@ snapshot before each.`)
 	if err := checkFormat(*format, "table", "jsonl"); err != nil {
 		return err
 	}
-	snaps, err := readStore(ctx, *db, func(s *sqlite.Store) ([]ipatlas.Snapshot, error) { return s.Snapshots(ctx) })
+	snaps, err := readSnapshots(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -43,4 +44,17 @@ snapshot before each.`)
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.Datetime, s.Records, s.Added, s.Removed, s.Changed, s.Source)
 	}
 	return tw.Flush()
+}
+
+// readSnapshots reads the history's snapshots from either database.
+func readSnapshots(ctx context.Context, db string) ([]ipatlas.Snapshot, error) {
+	if !isPostgres(db) {
+		return readStore(ctx, db, func(s *sqlite.Store) ([]ipatlas.Snapshot, error) { return s.Snapshots(ctx) })
+	}
+	s, err := postgres.Open(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Snapshots(ctx)
 }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/rdap"
+)
+
+// walkFlags are what crawl and worker share: the database, how to reach
+// the registries and how fast, and how to report.
+type walkFlags struct {
+	db          string
+	bootstrap   string
+	rates       multiFlag
+	concurrency int
+	keepRaw     bool
+	progress    string
+	interval    time.Duration
+	logFormat   string
+	sourceAddr  string
+	budget      string
+	leaseTTL    time.Duration
+	metrics     string
+}
+
+func (f *walkFlags) register(fs *flag.FlagSet, progress string) {
+	fs.StringVar(&f.db, "db", "ipatlas.db", dbFlagHelp)
+	fs.StringVar(&f.bootstrap, "bootstrap", crawl.DefaultBootstrap, "RFC 9224 bootstrap `BASE-URL|DIR` holding ipv4.json and ipv6.json")
+	fs.Var(&f.rates, "rate", "a registry's request rate, `REG=N/s|N/m` (repeatable); defaults: arin, ripencc, apnic 5/s, afrinic 1/s, lacnic 10/m")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "units of one registry walked at once")
+	fs.BoolVar(&f.keepRaw, "keep-raw", false, "keep every answer's body, compressed")
+	fs.StringVar(&f.progress, "progress", progress, "progress display: auto (bars on a terminal, else log lines), bars, log or none")
+	fs.DurationVar(&f.interval, "progress-interval", 10*time.Second, "how often log-line progress is written")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.sourceAddr, "source-addr", "", "send every request from this local `ADDRESS` (registries limit each address)")
+	fs.StringVar(&f.budget, "budget", "", "`NAME` of the request budget this worker shares: live workers with the same name divide each\nregistry's rate (default: --source-addr when given, else the host name)")
+	fs.DurationVar(&f.leaseTTL, "lease-ttl", 5*time.Minute, "how long a unit stays claimed by a worker that stops renewing it")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (e.g. :9100)")
+}
+
+// walkOptions are the parsed rates and source address.
+type walkOptions struct {
+	rates  map[ipatlas.Registry]float64
+	source netip.Addr
+}
+
+func (f *walkFlags) options() (walkOptions, error) {
+	var o walkOptions
+	if f.concurrency < 1 || f.concurrency > 256 {
+		return o, usageErr("--concurrency %d: want 1 to 256", f.concurrency)
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return o, usageErr("--log-format %q: want text or json", f.logFormat)
+	}
+	switch f.progress {
+	case "auto", "bars", "log", "none":
+	default:
+		return o, usageErr("--progress %q: want auto, bars, log or none", f.progress)
+	}
+	if f.leaseTTL < time.Second {
+		return o, usageErr("--lease-ttl %s: want at least 1s", f.leaseTTL)
+	}
+	var err error
+	if o.source, err = checkSourceAddr(f.sourceAddr); err != nil {
+		return o, err
+	}
+	o.rates = crawl.DefaultRates()
+	err = eachRegistrySpec("--rate", f.rates, func(r ipatlas.Registry, spec string) error {
+		v, err := crawl.ParseRate(spec)
+		o.rates[r] = v
+		return err
+	})
+	return o, err
+}
+
+// checkSourceAddr parses --source-addr and makes sure this machine has
+// that address, so a typo stops the worker at once rather than failing
+// every request.
+func checkSourceAddr(s string) (netip.Addr, error) {
+	if s == "" {
+		return netip.Addr{}, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, usageErr("--source-addr %q: want an IP address such as 192.0.2.7", s)
+	}
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(a, 0).String())
+	if err != nil {
+		return netip.Addr{}, usageErr("--source-addr %s: requests cannot be sent from it: %v", a, err)
+	}
+	ln.Close()
+	return a, nil
+}
+
+// newCrawler builds the crawler and its RDAP client for the store.
+func (f *walkFlags) newCrawler(ctx context.Context, store ipatlas.Store, o walkOptions, logger *slog.Logger) (*crawl.Crawler, error) {
+	boot, err := crawl.Fetcher{}.Bootstrap(ctx, f.bootstrap)
+	if err != nil {
+		return nil, err
+	}
+	client, err := rdap.NewClient(rdap.ClientConfig{Bootstrap: boot, MaxConnsPerHost: f.concurrency * 2, SourceAddr: o.source})
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	worker := ipatlas.Worker{Host: host, Budget: f.budget}
+	if o.source.IsValid() {
+		worker.Source = o.source.String()
+		if worker.Budget == "" {
+			worker.Budget = worker.Source
+		}
+	}
+	return crawl.New(crawl.Config{Store: store, Client: client, Rates: o.rates, Concurrency: f.concurrency,
+		KeepRaw: f.keepRaw, Logger: logger, LeaseTTL: f.leaseTTL, Worker: worker})
+}
+
+// crawlResult is what a crawl did, for the caller's summary.
+type crawlResult struct {
+	run      ipatlas.Run
+	complete bool
+	counters []crawl.CounterSnapshot
+	elapsed  time.Duration
+}
+
+// walk crawls the run's units and, when none is left, adds the run to the
+// history and marks it finished (whichever worker gets there first).
+func (f *walkFlags) walk(ctx context.Context, e *env, db *database, cr *crawl.Crawler, run ipatlas.Run, logger *slog.Logger) (crawlResult, error) {
+	start := time.Now()
+	stopProgress := startProgress(ctx, e, f.progress, f.interval, db, cr, run.ID, logger)
+	complete, err := cr.Run(ctx, run.ID)
+	stopProgress()
+	res := crawlResult{run: run, complete: complete, counters: cr.Counters(), elapsed: time.Since(start)}
+	if err != nil {
+		return res, err
+	}
+	if !complete {
+		fmt.Fprintf(e.stderr, "crawl stopped; every answer so far is committed. Run the same command to resume run %d.\n", run.ID)
+		return res, nil
+	}
+	return res, db.finish(context.Background(), e, run)
+}
+
+func newLogger(e *env, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, nil))
+}

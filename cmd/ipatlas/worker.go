@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/crawl"
+)
+
+// workerFlags are the flags of `worker`.
+type workerFlags struct {
+	walkFlags
+	follow bool
+	poll   time.Duration
+}
+
+func runWorker(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "worker", "--db postgres://… [flags]", `Work on the latest run in a shared database: lease units, walk them, commit
+each answer with its unit's cursor, renew leases by heartbeat, and take over the
+units of workers that died. When no unit is left, the first worker to see it
+adds the run to the history. Plan runs with 'ipatlas crawl --plan-only'.
+
+Run one worker per machine (or per source address: --source-addr); each keeps
+to the registries' limits on its own, and workers that send from one address
+share its budget (--budget). A worker rides out database restarts and network
+blips, and Ctrl-C or SIGTERM stops it after committing what it has.`)
+	var f workerFlags
+	f.register(fs, "log")
+	fs.BoolVar(&f.follow, "follow", false, "keep running: wait for new runs instead of stopping when the latest is complete")
+	fs.DurationVar(&f.poll, "poll", 10*time.Second, "with --follow, how often to look for a new run")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if f.poll < 100*time.Millisecond {
+		return usageErr("--poll %s: want at least 100ms", f.poll)
+	}
+	return f.work(ctx, e)
+}
+
+func (f *workerFlags) work(ctx context.Context, e *env) error {
+	o, err := f.options()
+	if err != nil {
+		return err
+	}
+	logger := newLogger(e, f.logFormat)
+	db, err := openWithRetry(ctx, f.db, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cr, err := f.newCrawler(ctx, db, o, logger)
+	if err != nil {
+		return err
+	}
+	stopMetrics, err := serveMetrics(ctx, f.metrics, cr, db, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	defer cr.Leave()
+	logger.Info("worker started", "db", db.name, "source", f.sourceAddr, "concurrency", f.concurrency)
+	for ctx.Err() == nil {
+		worked, err := f.workLatest(ctx, e, db, cr, logger)
+		if err != nil || (!f.follow && !worked) {
+			return err
+		}
+		if !f.follow {
+			continue // until the latest run is complete
+		}
+		if !worked {
+			sleepCtx(ctx, f.poll)
+		}
+	}
+	return nil
+}
+
+// workLatest walks the latest run when it is not complete, reporting
+// whether there was anything to do.
+func (f *workerFlags) workLatest(ctx context.Context, e *env, db *database, cr *crawl.Crawler, logger *slog.Logger) (bool, error) {
+	var run ipatlas.Run
+	err := retryUnavailable(ctx, logger, func() (err error) {
+		run, err = db.LatestRun(ctx)
+		return err
+	})
+	switch {
+	case errors.Is(err, ipatlas.ErrNotFound):
+		logger.Info("no run planned yet: plan one with ipatlas crawl --plan-only")
+		return false, nil
+	case err != nil:
+		return false, err
+	case !run.Finished.IsZero():
+		logger.Info("the latest run is complete", "run", run.ID, "finished", run.Finished.Format(time.RFC3339))
+		return false, nil
+	}
+	logger.Info("working on run", "run", run.ID, "started", run.Started.Format(time.RFC3339))
+	res, err := f.walk(ctx, e, db, cr, run, logger)
+	if err == nil && res.complete {
+		logger.Info("run complete", "run", run.ID, "took", res.elapsed.Round(time.Millisecond))
+	}
+	return true, err
+}
+
+// openWithRetry opens the database, waiting for it while it is out of
+// reach: a fleet's workers may start before their database does.
+func openWithRetry(ctx context.Context, dsn string, logger *slog.Logger) (*database, error) {
+	var db *database
+	err := retryUnavailable(ctx, logger, func() (err error) {
+		db, err = openDatabase(ctx, dsn, true)
+		return err
+	})
+	return db, err
+}
+
+// retryUnavailable runs op until it succeeds, fails for good, or ctx is
+// done, waiting out an unreachable database with capped, jittered backoff.
+func retryUnavailable(ctx context.Context, logger *slog.Logger, op func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil || !errors.Is(err, ipatlas.ErrUnavailable) {
+			return err
+		}
+		wait := min(time.Second<<min(attempt-1, 5), 30*time.Second)
+		wait = wait/2 + rand.N(wait/2)
+		logger.Warn("database unavailable; retrying", "in", wait.Round(time.Millisecond), "err", err)
+		if err := sleepCtx(ctx, wait); err != nil {
+			return fmt.Errorf("stopped while waiting for the database: %w", err)
+		}
+	}
+}
+
+// sleepCtx sleeps for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
