@@ -13,7 +13,7 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
 	"github.com/ipatlas/ipatlas/delegated"
-	"github.com/ipatlas/ipatlas/rdap"
+	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/regsim"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
@@ -50,31 +50,13 @@ type env struct {
 
 func newEnv(t testing.TB, w *regsim.World, sc regsim.ServerConfig) *env {
 	t.Helper()
-	srv, err := regsim.NewServer(w, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := simtest.Serve(t, w, sc)
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crawl.db"), sqlite.Options{Exclusive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	var locs []string
-	for _, r := range ipatlas.Registries() {
-		locs = append(locs, srv.DelegatedURL(r))
-	}
-	files, err := crawl.Fetcher{}.Delegated(context.Background(), locs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := crawl.MakePlan(crawl.PlanInput{Delegated: files, Within: append(w.Config().IPv4, w.Config().IPv6...)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := simtest.Plan(t, srv)
 	run, err := store.StartRun(context.Background(), "test", plan.Units)
 	if err != nil {
 		t.Fatal(err)
@@ -92,15 +74,7 @@ func (e *env) crawler(t testing.TB, cfg crawl.Config) *crawl.Crawler {
 // (the env's, wrapped).
 func (e *env) crawlerOn(t testing.TB, store ipatlas.Store, cfg crawl.Config) *crawl.Crawler {
 	t.Helper()
-	boot, err := crawl.Fetcher{}.Bootstrap(context.Background(), e.srv.BootstrapURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := rdap.NewClient(rdap.ClientConfig{Bootstrap: boot, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store, cfg.Client = store, client
+	cfg.Store, cfg.Client = store, simtest.Client(t, e.srv)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -226,9 +200,15 @@ func TestCrawlKeepsToTheLimits(t *testing.T) {
 		t.Fatal(report)
 	}
 	// Requests leave evenly spaced but may arrive bunched (scheduling,
-	// loopback): an occasional 429 is allowed, a second LACNIC block is not.
+	// loopback, a machine busy with other tests): an occasional 429 is
+	// allowed, one in a hundred requests at most; a second LACNIC block
+	// is not.
 	for reg, c := range e.srv.Stats().Registries {
-		if c.RateLimited > 1 || c.MaxPerSecond > int64(limit.Rate)+int64(limit.Burst) {
+		allowed := max(c.Requests/100, 1)
+		if reg == ipatlas.LACNIC {
+			allowed = 1
+		}
+		if c.RateLimited > allowed || c.MaxPerSecond > int64(limit.Rate)+int64(limit.Burst) {
 			t.Errorf("%s: %d 429s, %d while blocked, %d in the busiest second (limit %v/s, burst %d)",
 				reg, c.RateLimited, c.WhileBlocked, c.MaxPerSecond, limit.Rate, limit.Burst)
 		}

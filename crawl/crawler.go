@@ -214,16 +214,15 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ipatlas.Registries())*(c.cfg.Concurrency+1))
 	for _, r := range ipatlas.Registries() {
-		units := make(chan leased, c.cfg.Concurrency)
-		finished := make(chan struct{}, 1)
+		ws := newWalkers(c.cfg.Concurrency)
 		wg.Go(func() {
-			if err := c.feed(ctx, run, r, units, finished); err != nil {
+			if err := c.feed(ctx, run, r, ws); err != nil {
 				errs <- err
 			}
 		})
 		for range c.cfg.Concurrency {
 			wg.Go(func() {
-				if err := c.work(ctx, units, finished); err != nil {
+				if err := c.work(ctx, ws); err != nil {
 					errs <- err
 				}
 			})
@@ -289,17 +288,73 @@ type leased struct {
 	lease ipatlas.Lease
 }
 
-// feed leases one registry's units in batches (one write for many units)
-// and hands them to the walkers, until none is left. When every unit left
-// is leased, by this crawler's walkers or by other workers, it waits for
-// one to come free: a lease that expires is taken over.
-func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out chan<- leased, finished <-chan struct{}) error {
-	defer close(out)
-	for ctx.Err() == nil {
+// walkers is one registry's walkers as its feeder sees them. The feeder
+// leases only as many units as there are idle walkers and hands each
+// straight to one, so a worker never sits on units it is not walking
+// while other workers run out of work at the end of a run.
+type walkers struct {
+	units    chan leased   // unbuffered: from the feeder to an idle walker
+	idle     chan struct{} // a token per idle walker
+	finished chan struct{} // a unit was finished (its walker may have stopped early)
+}
+
+func newWalkers(n int) *walkers {
+	ws := &walkers{units: make(chan leased), idle: make(chan struct{}, n), finished: make(chan struct{}, 1)}
+	for range n {
+		ws.idle <- struct{}{}
+	}
+	return ws
+}
+
+// takeIdle waits for an idle walker and takes every idle walker's token,
+// returning how many (0 when ctx is done).
+func (ws *walkers) takeIdle(ctx context.Context) int {
+	select {
+	case <-ws.idle:
+	case <-ctx.Done():
+		return 0
+	}
+	n := 1
+	for {
+		select {
+		case <-ws.idle:
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+func (ws *walkers) giveBack(n int) {
+	for range n {
+		ws.idle <- struct{}{}
+	}
+}
+
+// done is called by a walker that finished a unit.
+func (ws *walkers) done() {
+	ws.idle <- struct{}{}
+	select {
+	case ws.finished <- struct{}{}:
+	default:
+	}
+}
+
+// feed leases one registry's units for its idle walkers (one write for
+// several units) until none is left. When every unit left is leased, by
+// this crawler's walkers or by other workers, it waits for one to come
+// free: a lease that expires is taken over.
+func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, ws *walkers) error {
+	defer close(ws.units)
+	for {
+		n := ws.takeIdle(ctx)
+		if n == 0 {
+			return nil
+		}
 		var us []ipatlas.Unit
 		var ls []ipatlas.Lease
 		err := c.retryStore(ctx, func() (err error) {
-			us, ls, err = c.cfg.Store.Lease(ctx, run, reg, c.cfg.Owner, c.cfg.LeaseTTL, c.cfg.Concurrency)
+			us, ls, err = c.cfg.Store.Lease(ctx, run, reg, c.cfg.Owner, c.cfg.LeaseTTL, n)
 			return err
 		})
 		if err != nil {
@@ -308,8 +363,9 @@ func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out
 			}
 			return err
 		}
+		ws.giveBack(n - len(us))
 		if len(us) == 0 {
-			more, err := c.awaitLeases(ctx, run, reg, finished)
+			more, err := c.awaitLeases(ctx, run, reg, ws.finished)
 			if !more || err != nil {
 				return err
 			}
@@ -317,32 +373,23 @@ func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, out
 		}
 		c.counters[reg].LeasesTaken.Add(int64(len(us)))
 		for i := range us {
-			select {
-			case out <- leased{us[i], ls[i]}:
-			case <-ctx.Done():
-				return nil
-			}
+			ws.units <- leased{us[i], ls[i]} // a walker is idle for each
 		}
 	}
-	return nil
 }
 
-// work walks the units it is handed, signalling finished after each.
-// After a failure it stops walking but keeps draining, so the feeder never
-// blocks.
-func (c *Crawler) work(ctx context.Context, units <-chan leased, finished chan<- struct{}) error {
+// work walks the units it is handed. After a failure it stops walking but
+// keeps draining, so the feeder never blocks.
+func (c *Crawler) work(ctx context.Context, ws *walkers) error {
 	var failed error
-	for l := range units {
-		if ctx.Err() != nil || failed != nil {
-			continue
+	for l := range ws.units {
+		if ctx.Err() == nil && failed == nil {
+			err := c.walk(ctx, l.unit, l.lease)
+			if err != nil && !errors.Is(err, ipatlas.ErrStaleLease) && ctx.Err() == nil {
+				failed = err
+			}
 		}
-		if err := c.walk(ctx, l.unit, l.lease); err != nil && !errors.Is(err, ipatlas.ErrStaleLease) && ctx.Err() == nil {
-			failed = err
-		}
-		select {
-		case finished <- struct{}{}:
-		default:
-		}
+		ws.done()
 	}
 	return failed
 }

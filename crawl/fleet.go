@@ -3,11 +3,11 @@ package crawl
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/retry"
 )
 
 // This file is what lets many crawlers share one store: leases kept alive
@@ -176,28 +176,17 @@ func (c *Crawler) awaitLeases(ctx context.Context, run int64, reg ipatlas.Regist
 	return true, nil
 }
 
+// storeBackoff paces retries against an unreachable store: 100 ms
+// doubling to 10 s.
+var storeBackoff = retry.Backoff{Base: 100 * time.Millisecond, Cap: 10 * time.Second}
+
 // retryStore runs op until it succeeds, fails for good, or ctx is done,
-// waiting out a store that is unreachable (ipatlas.ErrUnavailable) with
-// capped, jittered backoff.
+// waiting out a store that is unreachable (ipatlas.ErrUnavailable).
 func (c *Crawler) retryStore(ctx context.Context, op func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || !errors.Is(err, ipatlas.ErrUnavailable) {
-			return err
-		}
+	return retry.Unavailable(ctx, storeBackoff, func(attempt int, _ time.Duration, err error) {
 		c.activity.storeRetries.Add(1)
 		if attempt == 1 || attempt%10 == 0 {
 			c.cfg.Logger.Warn("store unavailable; retrying", "attempt", attempt, "err", err)
 		}
-		if err := sleepCtx(ctx, storeBackoff(attempt)); err != nil {
-			return err
-		}
-	}
-}
-
-// storeBackoff is 100 ms doubling to 10 s, half of it jittered: a restarting
-// database sees its workers come back spread out, not all at once.
-func storeBackoff(attempt int) time.Duration {
-	d := min(100*time.Millisecond<<min(attempt-1, 10), 10*time.Second)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	}, op)
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/retry"
 )
 
 // DefaultRates are polite request rates for the real registries, per
@@ -100,7 +101,7 @@ func (l *Limiter) Wait(ctx context.Context) (time.Duration, error) {
 		if pause <= 0 {
 			break
 		}
-		if err := sleepCtx(ctx, pause); err != nil {
+		if err := retry.Sleep(ctx, pause); err != nil {
 			return l.now().Sub(start), err
 		}
 	}
@@ -209,15 +210,4 @@ func (l *Limiter) Rate() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.current
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

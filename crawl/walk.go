@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/internal/netjson"
+	"github.com/ipatlas/ipatlas/internal/retry"
 	"github.com/ipatlas/ipatlas/internal/u128"
 	"github.com/ipatlas/ipatlas/rdap"
 )
@@ -266,7 +267,7 @@ func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (
 				return got, qe, tries, nil
 			}
 			cnt.Retries.Add(1)
-			if err := sleepCtx(ctx, c.backoff(attempts)); err != nil {
+			if err := retry.Sleep(ctx, c.backoff(attempts)); err != nil {
 				return rdap.Answer{}, nil, tries, err
 			}
 		}

@@ -76,8 +76,7 @@ func key(n ipatlas.Network) string { return n.Range.String() + " " + n.Handle }
 // when they are the same instant and offset the registry wrote.
 func diffNetwork(want, got ipatlas.Network) string {
 	want.Links, got.Links, want.Source, got.Source = nil, nil, ipatlas.Source{}, ipatlas.Source{}
-	dropLinks(want.Entities)
-	dropLinks(got.Entities)
+	want.Entities, got.Entities = withoutLinks(want.Entities), withoutLinks(got.Entities)
 	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
 	for i := range wv.NumField() {
 		a, _ := json.Marshal(wv.Field(i).Interface())
@@ -89,9 +88,16 @@ func diffNetwork(want, got ipatlas.Network) string {
 	return ""
 }
 
-func dropLinks(es []ipatlas.Entity) {
-	for i := range es {
-		es[i].Links = nil
-		dropLinks(es[i].Entities)
+// withoutLinks copies entities without their links (which name the server
+// that answered, not the registration), leaving the caller's untouched.
+func withoutLinks(es []ipatlas.Entity) []ipatlas.Entity {
+	if es == nil {
+		return nil
 	}
+	out := make([]ipatlas.Entity, len(es))
+	for i, e := range es {
+		e.Links, e.Entities = nil, withoutLinks(e.Entities)
+		out[i] = e
+	}
+	return out
 }

@@ -50,6 +50,7 @@ type Server struct {
 	askedMu sync.Mutex     // not mu: Close holds mu while handlers finish
 	asked   map[string]int // registry + " " + query -> times asked, when counting
 	servers []*http.Server
+	fresh   freshConns
 	urls    map[ipatlas.Registry]string
 	dataURL string
 }
@@ -117,7 +118,7 @@ func (s *Server) listen(port int) (net.Listener, error) {
 
 func (s *Server) serve(ln net.Listener, h http.Handler) {
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
-		IdleTimeout: 2 * time.Minute}
+		IdleTimeout: 2 * time.Minute, ConnState: s.fresh.track}
 	s.mu.Lock()
 	s.servers = append(s.servers, hs)
 	s.mu.Unlock()
@@ -125,9 +126,12 @@ func (s *Server) serve(ln net.Listener, h http.Handler) {
 }
 
 // Close stops every server, waiting briefly for answers in flight.
+// Connections that never sent a request are closed first: Shutdown would
+// wait for them (clients open spare connections) until its timeout.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.fresh.closeAll()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var errs []error
@@ -187,3 +191,31 @@ func (s *Server) countQuery(reg ipatlas.Registry, q string) {
 
 // World is the world being served.
 func (s *Server) World() *World { return s.world }
+
+// freshConns are the connections that have not sent a request yet. Safe
+// for concurrent use.
+type freshConns struct {
+	mu sync.Mutex
+	m  map[net.Conn]struct{}
+}
+
+func (f *freshConns) track(c net.Conn, st http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st != http.StateNew {
+		delete(f.m, c)
+		return
+	}
+	if f.m == nil {
+		f.m = map[net.Conn]struct{}{}
+	}
+	f.m[c] = struct{}{}
+}
+
+func (f *freshConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.m {
+		c.Close()
+	}
+}

@@ -1,7 +1,8 @@
 // Package serve answers lookups over HTTP from the lookup index: Whip's
 // API (GET /ip/{addr}, ?datetime=, POST /ip), so Whip's users can switch,
 // and a health check. It only reads; a new index is swapped in without
-// dropping a request.
+// dropping a request. Counters count what it answers, for the metrics
+// package to export.
 package serve
 
 import (

@@ -33,7 +33,7 @@ const (
 // unusual path, HTTP/1.0, anything else): net/http then serves the rest of
 // the connection, so every request gets the full handler's behaviour.
 func Serve(ctx context.Context, ln net.Listener, live *Live, o Options, grace time.Duration) error {
-	s := &server{live: live, handoff: newHandoff(ln.Addr()), conns: map[net.Conn]struct{}{}}
+	s := &server{live: live, counters: o.Counters, handoff: newHandoff(ln.Addr()), conns: map[net.Conn]struct{}{}}
 	s.http = &http.Server{Handler: Handler(live, o), ReadHeaderTimeout: headerTimeout, ReadTimeout: 30 * time.Second,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeader}
 	httpDone := make(chan error, 1)
@@ -64,9 +64,10 @@ func Serve(ctx context.Context, ln net.Listener, live *Live, o Options, grace ti
 // server is the lean path's state: the connections it is reading, and
 // the hand-off to net/http.
 type server struct {
-	live    *Live
-	http    *http.Server
-	handoff *handoff
+	live     *Live
+	counters *Counters // nil: nothing counted
+	http     *http.Server
+	handoff  *handoff
 
 	mu       sync.Mutex
 	conns    map[net.Conn]struct{}
@@ -155,8 +156,8 @@ func (s *server) serveConn(c net.Conn) {
 			c.Close()
 			return
 		}
-		off, handOff, closeAfter := s.answerAll(in, &out)
-		now := time.Now()
+		now := time.Now() // when the requests were read: deadlines and durations count from it
+		off, handOff, closeAfter := s.answerRead(in, &out, now)
 		if len(out) > 0 {
 			c.SetWriteDeadline(now.Add(writeTimeout))
 			if _, err := c.Write(out); err != nil {
@@ -187,11 +188,25 @@ func (s *server) serveConn(c net.Conn) {
 	}
 }
 
+// answerRead answers the complete requests a read brought (see answerAll)
+// and counts them. Their durations run from read, the time the loop takes
+// for its deadlines anyway, to now by the monotonic clock alone
+// (time.Since): a clock read costs more than the counting itself, so
+// counting adds the cheaper half of one, and nothing when it is off.
+func (s *server) answerRead(in []byte, out *[]byte, read time.Time) (off int, handOff, closeAfter bool) {
+	var tally leanTally
+	off, handOff, closeAfter = s.answerAll(in, out, &tally)
+	if s.counters != nil {
+		s.counters.countLean(tally, time.Since(read))
+	}
+	return off, handOff, closeAfter
+}
+
 // answerAll answers the complete requests at the start of in, appending
-// the answers to out. It returns how many bytes it consumed, whether the
-// request there must go to net/http, and whether the connection closes
-// after the answers.
-func (s *server) answerAll(in []byte, out *[]byte) (off int, handOff, closeAfter bool) {
+// the answers to out and counting them in t. It returns how many bytes it
+// consumed, whether the request there must go to net/http, and whether the
+// connection closes after the answers.
+func (s *server) answerAll(in []byte, out *[]byte, t *leanTally) (off int, handOff, closeAfter bool) {
 	for {
 		end := bytes.Index(in[off:], crlfcrlf)
 		if end < 0 {
@@ -202,7 +217,7 @@ func (s *server) answerAll(in []byte, out *[]byte) (off int, handOff, closeAfter
 			return off, true, false
 		}
 		off += end + 4
-		*out = s.answer(*out, req)
+		*out = s.answer(*out, req, t)
 		if req.close {
 			return off, false, true
 		}
@@ -340,7 +355,7 @@ func containsToken(value []byte, token string) bool {
 
 // answer appends the whole HTTP answer to one lean request: what the
 // handler's GET /ip/{addr} answers, with the same status and body.
-func (s *server) answer(out []byte, r leanRequest) []byte {
+func (s *server) answer(out []byte, r leanRequest, t *leanTally) []byte {
 	status, body := http.StatusOK, []byte(nil)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -351,10 +366,12 @@ func (s *server) answer(out []byte, r leanRequest) []byte {
 	}
 	if err != nil {
 		status, body = http.StatusBadRequest, appendError((*bp)[:0], err.Error())
+		t.bad++
 	} else {
 		h := s.live.acquire()
 		body = AppendAnswer((*bp)[:0], h.ix, a, q)
 		h.release()
+		t.ok++
 	}
 	*bp = body
 	out = append(out, "HTTP/1.1 "...)

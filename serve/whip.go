@@ -19,10 +19,16 @@ import (
 	"github.com/ipatlas/ipatlas/whipfile"
 )
 
-// Options bound what a client may ask at once.
+// Options bound what a client may ask at once, and say what the server
+// reports about itself.
 type Options struct {
 	BulkLimit int   // addresses in one POST /ip (default 10,000)
 	MaxBody   int64 // bytes of a POST body (default 1 MiB)
+	// Counters count every request answered, on the lean path and in
+	// net/http (nil: nothing is counted).
+	Counters *Counters
+	// Metrics answers GET /metrics (nil: no such route, a 404).
+	Metrics http.Handler
 }
 
 // Handler answers:
@@ -33,6 +39,7 @@ type Options struct {
 //	POST /ip                       a JSON array of addresses, or one per line:
 //	                               a JSON array of answers in the same order
 //	GET  /healthz                  {"status": "ok", …} with the index served
+//	GET  /metrics                  o.Metrics' answer, when it is set
 //
 // Records are Whip's: "begin", "end", "datetime" (when that version was
 // first seen) and the network's fields; for nested networks a "parents"
@@ -47,13 +54,31 @@ func Handler(live *Live, o Options) http.Handler {
 	}
 	s := &whip{live: live, opts: o}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/ip/{addr}", s.lookup)
-	mux.HandleFunc("/ip", s.bulk)
-	mux.HandleFunc("/healthz", s.health)
+	mux.HandleFunc(patternIP, s.lookup)
+	mux.HandleFunc(patternBulk, s.bulk)
+	mux.HandleFunc(patternHealth, s.health)
+	if o.Metrics != nil {
+		mux.Handle(patternMetrics, getOnly(o.Metrics))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s (try GET /ip/{addr})", r.URL.Path))
 	})
-	return mux
+	if o.Counters == nil {
+		return mux
+	}
+	return counted(o.Counters, mux)
+}
+
+// getOnly answers other methods than GET and HEAD with a 405 in JSON, as
+// the API's other routes do.
+func getOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			fail(w, http.StatusMethodNotAllowed, "use GET "+r.URL.Path)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type whip struct {

@@ -59,7 +59,7 @@ type running struct {
 
 // startServe serves live until stop is called or the test ends; the test
 // fails if Serve returns an error.
-func startServe(t *testing.T, live *serve.Live, o serve.Options, grace time.Duration) *running {
+func startServe(t testing.TB, live *serve.Live, o serve.Options, grace time.Duration) *running {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/metrics"
 )
 
 // serveMetrics serves the crawler's Prometheus metrics at addr/metrics
@@ -23,7 +24,7 @@ func serveMetrics(ctx context.Context, addr string, cr *crawl.Crawler, store ipa
 		return nil, usageErr("--metrics %s: %v", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", crawlMetrics(cr, store))
+	mux.Handle("GET /metrics", metrics.Handler(metrics.Crawl(cr, unitsOf(store))))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	done := make(chan struct{})
 	go func() {
@@ -41,9 +42,9 @@ func serveMetrics(ctx context.Context, addr string, cr *crawl.Crawler, store ipa
 	}, nil
 }
 
-// unitsOf counts the units of the crawler's current run per registry and
-// state, for the metrics.
-func unitsOf(cr *crawl.Crawler, store ipatlas.Store) func(context.Context) (map[ipatlas.Registry]ipatlas.Backlog, error) {
+// unitsOf counts the units of the latest run per registry and state, for
+// the metrics.
+func unitsOf(store ipatlas.Store) metrics.UnitsFunc {
 	return func(ctx context.Context) (map[ipatlas.Registry]ipatlas.Backlog, error) {
 		run, err := store.LatestRun(ctx)
 		if err != nil {

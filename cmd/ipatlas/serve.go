@@ -8,13 +8,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipatlas/ipatlas/metrics"
 	"github.com/ipatlas/ipatlas/serve"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[flags]", `Serve lookups over HTTP with Whip's API: GET /ip/{addr} (latest record),
 ?datetime=ISO (the record then), ?datetime=all ({"history": [...]}, newest
-first), POST /ip (a JSON array of addresses or one per line), GET /healthz.
+first), POST /ip (a JSON array of addresses or one per line), GET /healthz,
+and GET /metrics for Prometheus (requests by route and code, their
+durations, the index's snapshots, the Go runtime and the process).
 Read-only. When the database gains a snapshot, the new index is swapped in
 without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
@@ -22,6 +25,9 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	reload := fs.Duration("reload", 10*time.Second, "how often to look for new snapshots (0: never)")
 	bulk := fs.Int("bulk-limit", 10_000, "most addresses in one POST /ip")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := embeddedOnly("serve", *db); err != nil {
 		return err
 	}
 	if *bulk <= 0 {
@@ -44,7 +50,10 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	if *reload > 0 {
 		watcher.Go(func() { watchSnapshots(watchCtx, log, *db, live, *reload) })
 	}
-	err = serve.Serve(ctx, ln, live, serve.Options{BulkLimit: *bulk}, 10*time.Second)
+	counters := &serve.Counters{}
+	opts := serve.Options{BulkLimit: *bulk, Counters: counters,
+		Metrics: metrics.Handler(metrics.Serving(counters), metrics.Index(live))}
+	err = serve.Serve(ctx, ln, live, opts, 10*time.Second)
 	stopWatching()
 	watcher.Wait() // a rebuild in progress finishes before the index is closed
 	return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
@@ -69,6 +70,9 @@ func (f *walkFlags) options() (walkOptions, error) {
 	if f.leaseTTL < time.Second {
 		return o, usageErr("--lease-ttl %s: want at least 1s", f.leaseTTL)
 	}
+	if err := checkListenAddr("--metrics", f.metrics); err != nil {
+		return o, err
+	}
 	var err error
 	if o.source, err = checkSourceAddr(f.sourceAddr); err != nil {
 		return o, err
@@ -99,6 +103,19 @@ func checkSourceAddr(s string) (netip.Addr, error) {
 	}
 	ln.Close()
 	return a, nil
+}
+
+// checkListenAddr refuses a listen address that cannot be one, before
+// anything is fetched or opened.
+func checkListenAddr(flagName, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return usageErr("%s %q: want HOST:PORT or :PORT, e.g. :9100", flagName, addr)
+	}
+	return nil
 }
 
 // newCrawler builds the crawler and its RDAP client for the store.

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/internal/retry"
 )
 
 // workerFlags are the flags of `worker`.
@@ -62,6 +62,7 @@ func (f *workerFlags) work(ctx context.Context, e *env) error {
 		return err
 	}
 	defer stopMetrics()
+	defer logSummary(logger, cr)
 	defer cr.Leave()
 	logger.Info("worker started", "db", db.name, "source", f.sourceAddr, "concurrency", f.concurrency)
 	for ctx.Err() == nil {
@@ -73,7 +74,7 @@ func (f *workerFlags) work(ctx context.Context, e *env) error {
 			continue // until the latest run is complete
 		}
 		if !worked {
-			sleepCtx(ctx, f.poll)
+			retry.Sleep(ctx, f.poll) //nolint:errcheck // the loop checks ctx
 		}
 	}
 	return nil
@@ -105,6 +106,24 @@ func (f *workerFlags) workLatest(ctx context.Context, e *env, db *database, cr *
 	return true, err
 }
 
+// logSummary logs what the worker did over its life, for whoever reads
+// its log after it stopped: queries, answers, leases, and how long its
+// commits took (a slow database shows here first).
+func logSummary(logger *slog.Logger, cr *crawl.Crawler) {
+	var total crawl.CounterSnapshot
+	for _, c := range cr.Counters() {
+		total.Queries, total.Answers, total.Throttled = total.Queries+c.Queries, total.Answers+c.Answers, total.Throttled+c.Throttled
+		total.Done, total.LeasesTaken, total.LeasesLost = total.Done+c.Done, total.LeasesTaken+c.LeasesTaken, total.LeasesLost+c.LeasesLost
+	}
+	a := cr.Activity()
+	logger.Info("worker stopped", "queries", total.Queries, "answers", total.Answers, "throttled", total.Throttled,
+		"units_done", total.Done, "leases_taken", total.LeasesTaken, "leases_lost", total.LeasesLost,
+		"commits", a.Commits.Count, "commit_p50_ms", ms(a.Commits.Quantile(0.5)), "commit_p99_ms", ms(a.Commits.Quantile(0.99)),
+		"store_retries", a.StoreRetries)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
 // openWithRetry opens the database, waiting for it while it is out of
 // reach: a fleet's workers may start before their database does.
 func openWithRetry(ctx context.Context, dsn string, logger *slog.Logger) (*database, error) {
@@ -117,30 +136,14 @@ func openWithRetry(ctx context.Context, dsn string, logger *slog.Logger) (*datab
 }
 
 // retryUnavailable runs op until it succeeds, fails for good, or ctx is
-// done, waiting out an unreachable database with capped, jittered backoff.
+// done, waiting out an unreachable database: 1 s doubling to 30 s.
 func retryUnavailable(ctx context.Context, logger *slog.Logger, op func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || !errors.Is(err, ipatlas.ErrUnavailable) {
-			return err
-		}
-		wait := min(time.Second<<min(attempt-1, 5), 30*time.Second)
-		wait = wait/2 + rand.N(wait/2)
-		logger.Warn("database unavailable; retrying", "in", wait.Round(time.Millisecond), "err", err)
-		if err := sleepCtx(ctx, wait); err != nil {
-			return fmt.Errorf("stopped while waiting for the database: %w", err)
-		}
+	err := retry.Unavailable(ctx, retry.Backoff{Base: time.Second, Cap: 30 * time.Second},
+		func(_ int, wait time.Duration, err error) {
+			logger.Warn("database unavailable; retrying", "in", wait.Round(time.Millisecond), "err", err)
+		}, op)
+	if ctx.Err() != nil && err == ctx.Err() {
+		return fmt.Errorf("stopped while waiting for the database: %w", err)
 	}
-}
-
-// sleepCtx sleeps for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return err
 }
