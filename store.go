@@ -101,11 +101,10 @@ var ErrNotFound = errors.New("not found")
 // error is final.
 var ErrUnavailable = errors.New("store unavailable")
 
-// Backlog is where a run's units stand: what a worker finding nothing to
-// lease needs to know to decide whether to wait for other workers' leases
-// to expire or stop, and what status and metrics show.
+// Backlog is what is left of a run's units: what a worker finding nothing
+// to lease needs to know to decide whether to wait for other workers'
+// leases to expire or stop. (Progress counts the units done.)
 type Backlog struct {
-	Done    int // units walked to their end
 	Pending int // units no one holds
 	Leased  int // units held by a worker (this one or another), expired or not
 	// NextExpiry is the earliest expiry among the leased units: a unit
@@ -208,7 +207,9 @@ type Store interface {
 	// RetryFailures turns the run's failures back into pending units and
 	// reopens the run.
 	RetryFailures(ctx context.Context, run int64) (int, error)
-	// Backlog counts the run's units of reg ("" for any) in each state.
+	// Backlog counts the run's units of reg ("" for any) that are not done.
+	// It reads only those, so it stays cheap for a run of many units: a
+	// fleet's feeders ask often at the end of a run.
 	Backlog(ctx context.Context, run int64, reg Registry) (Backlog, error)
 	// Heartbeat records that w is alive, with its counters, and returns how
 	// many live workers share its budget, itself included: a worker is live

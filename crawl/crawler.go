@@ -135,9 +135,12 @@ type Crawler struct {
 	// says so for earlier processes and other workers, the walkers for this
 	// one); until then no unit start needs the store's "already covered?"
 	// lookup.
-	spilled atomic.Bool
+	spilled       atomic.Bool
+	spillsMu      sync.Mutex
+	spillsChecked time.Time // when the store was last asked
 
-	held       holdings // leases the walkers hold
+	held       holdings  // leases the walkers hold
+	ranOut     broadcast // a registry has no unit left
 	activity   activity
 	started    time.Time
 	lastRun    int64
@@ -200,6 +203,8 @@ func (c *Crawler) Counters() []CounterSnapshot {
 // unit done, by this crawler or by other workers.
 func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	c.lastRun = run
+	c.spilled.Store(false) // a new run; checkSpills asks the store
+	c.spillsChecked = time.Time{}
 	if err := c.checkSpills(ctx, run); err != nil {
 		return false, err
 	}
@@ -214,7 +219,7 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ipatlas.Registries())*(c.cfg.Concurrency+1))
 	for _, r := range ipatlas.Registries() {
-		ws := newWalkers(c.cfg.Concurrency)
+		ws := newWalkers(c.cfg.Concurrency, c.cfg.Rates[r])
 		wg.Go(func() {
 			if err := c.feed(ctx, run, r, ws); err != nil {
 				errs <- err
@@ -236,12 +241,24 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	return ctx.Err() == nil, nil
 }
 
+// spillsRecheck is how long what the store said of a run's spills is
+// trusted before a unit start asks again: other workers may record one
+// any time, but asking at every unit start would double the round trips
+// of a run of small units.
+const spillsRecheck = time.Second
+
 // checkSpills learns whether any network of the run reaches past its unit
 // (recorded by an earlier process or another worker).
 func (c *Crawler) checkSpills(ctx context.Context, run int64) error {
 	if c.spilled.Load() {
 		return nil
 	}
+	c.spillsMu.Lock()
+	defer c.spillsMu.Unlock()
+	if time.Since(c.spillsChecked) < spillsRecheck {
+		return nil
+	}
+	c.spillsChecked = time.Now()
 	var r ipatlas.Run
 	err := c.retryStore(ctx, func() (err error) {
 		r, err = c.cfg.Store.LatestRun(ctx)
@@ -288,33 +305,60 @@ type leased struct {
 	lease ipatlas.Lease
 }
 
-// walkers is one registry's walkers as its feeder sees them. The feeder
-// leases only as many units as there are idle walkers and hands each
-// straight to one, so a worker never sits on units it is not walking
-// while other workers run out of work at the end of a run.
+// walkers is one registry's walkers as its feeder sees them. A token
+// stands for a unit held: being walked, or leased ahead and queued for the
+// next idle walker. The feeder leases a batch of units whenever it has
+// gathered a batch of tokens.
+//
+// Leasing ahead saves store writes (one lease for many units costs about
+// what one for a single unit does) but a unit leased ahead waits while
+// other workers of a fleet may run out of work at the end of a run. So a
+// registry leases ahead only what its walkers get through in a moment at
+// its rate: whole batches when it is fast, nothing when the registry
+// allows a few queries a second.
 type walkers struct {
-	units    chan leased   // unbuffered: from the feeder to an idle walker
-	idle     chan struct{} // a token per idle walker
+	units    chan leased   // from the feeder to the walkers; never full
+	idle     chan struct{} // a token per unit the registry may hold more
 	finished chan struct{} // a unit was finished (its walker may have stopped early)
+	// batch is how many tokens the feeder gathers before it leases: what
+	// is leased ahead, of which there are two batches' worth of tokens, so
+	// the queue is refilled while a batch is still in it; one unit at a
+	// time when nothing is leased ahead.
+	batch int
 }
 
-func newWalkers(n int) *walkers {
-	ws := &walkers{units: make(chan leased), idle: make(chan struct{}, n), finished: make(chan struct{}, 1)}
-	for range n {
+// leaseAheadWindow is how much of a registry's rate is leased ahead.
+const leaseAheadWindow = 100 * time.Millisecond
+
+// newWalkers is the feeder's view of n walkers at rate queries a second
+// (0: unlimited).
+func newWalkers(n int, rate float64) *walkers {
+	ahead := n
+	if rate > 0 {
+		ahead = min(n, int(rate*leaseAheadWindow.Seconds()))
+	}
+	tokens := n + 2*ahead
+	ws := &walkers{units: make(chan leased, tokens), idle: make(chan struct{}, tokens), finished: make(chan struct{}, 1),
+		batch: max(1, ahead)}
+	for range tokens {
 		ws.idle <- struct{}{}
 	}
 	return ws
 }
 
-// takeIdle waits for an idle walker and takes every idle walker's token,
-// returning how many (0 when ctx is done).
+// takeIdle gathers a batch of free tokens, then takes whatever else is
+// free, returning how many (0 when ctx is done).
 func (ws *walkers) takeIdle(ctx context.Context) int {
-	select {
-	case <-ws.idle:
-	case <-ctx.Done():
-		return 0
+	n := 0
+	for n < ws.batch {
+		select {
+		case <-ws.idle:
+			n++
+		case <-ctx.Done():
+			ws.giveBack(n)
+			return 0
+		}
 	}
-	n := 1
 	for {
 		select {
 		case <-ws.idle:
@@ -340,8 +384,8 @@ func (ws *walkers) done() {
 	}
 }
 
-// feed leases one registry's units for its idle walkers (one write for
-// several units) until none is left. When every unit left is leased, by
+// feed leases one registry's units, as many at a time as it has tokens
+// (one write for several units), until none is left. When every unit left is leased, by
 // this crawler's walkers or by other workers, it waits for one to come
 // free: a lease that expires is taken over.
 func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, ws *walkers) error {
@@ -373,7 +417,7 @@ func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, ws 
 		}
 		c.counters[reg].LeasesTaken.Add(int64(len(us)))
 		for i := range us {
-			ws.units <- leased{us[i], ls[i]} // a walker is idle for each
+			ws.units <- leased{us[i], ls[i]} // a token for each: never blocks
 		}
 	}
 }

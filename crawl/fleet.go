@@ -147,15 +147,22 @@ func (c *Crawler) Leave() {
 // awaitLeases is called when a registry has nothing to lease. It reports
 // false when none of the registry's units is left; else it waits until
 // one may be: a unit of this crawler finishing (its walk may have
-// stopped early), the earliest lease expiring (its worker may be dead),
-// or the poll interval, and reports true.
+// stopped early), another registry of this crawler running out (the last
+// units of a run tend to finish together, and the crawler that walks the
+// last one should notice at once that the run is complete), the earliest
+// lease expiring (its worker may be dead), or the poll interval, and
+// reports true.
 func (c *Crawler) awaitLeases(ctx context.Context, run int64, reg ipatlas.Registry, finished <-chan struct{}) (bool, error) {
 	var b ipatlas.Backlog
+	ranOut := c.ranOut.wait()
 	err := c.retryStore(ctx, func() (err error) {
 		b, err = c.cfg.Store.Backlog(ctx, run, reg)
 		return err
 	})
 	if err != nil || b.Left() == 0 {
+		if err == nil {
+			c.ranOut.notify()
+		}
 		return false, err
 	}
 	wait := c.cfg.Poll
@@ -171,9 +178,36 @@ func (c *Crawler) awaitLeases(ctx context.Context, run int64, reg ipatlas.Regist
 	case <-ctx.Done():
 		return false, nil
 	case <-finished:
+	case <-ranOut:
 	case <-t.C:
 	}
 	return true, nil
+}
+
+// broadcast wakes every goroutine waiting on it at once. The zero value
+// is ready; it is safe for concurrent use.
+type broadcast struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next notify.
+func (b *broadcast) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *broadcast) notify() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
 }
 
 // storeBackoff paces retries against an unreachable store: 100 ms

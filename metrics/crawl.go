@@ -12,8 +12,13 @@ import (
 	"github.com/ipatlas/ipatlas/rdap"
 )
 
+// Units are a registry's units of a run, by state.
+type Units struct {
+	Pending, Leased, Done int
+}
+
 // UnitsFunc counts a run's units per registry and state.
-type UnitsFunc = func(ctx context.Context) (map[ipatlas.Registry]ipatlas.Backlog, error)
+type UnitsFunc = func(ctx context.Context) (map[ipatlas.Registry]Units, error)
 
 // Crawl collects a crawler's metrics. units, when not nil, counts the
 // run's units per registry and state; it asks the store, so it is called
@@ -173,13 +178,13 @@ type unitsCache struct {
 
 	mu     sync.Mutex // held across the call, so concurrent scrapes make one
 	at     time.Time  // when units was last called; zero: never
-	last   map[ipatlas.Registry]ipatlas.Backlog
+	last   map[ipatlas.Registry]Units
 	err    error
 	failed int64
 }
 
 // get returns units' answer, calling it when the last is too old.
-func (u *unitsCache) get() (map[ipatlas.Registry]ipatlas.Backlog, int64, error) {
+func (u *unitsCache) get() (map[ipatlas.Registry]Units, int64, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if now := u.now(); u.at.IsZero() || now.Sub(u.at) >= unitsEvery {
@@ -195,12 +200,12 @@ func (u *unitsCache) get() (map[ipatlas.Registry]ipatlas.Backlog, int64, error) 
 }
 
 func (u *unitsCache) collect(ch chan<- prometheus.Metric) {
-	backlogs, failed, err := u.get()
+	units, failed, err := u.get()
 	ch <- counter(crawlUnitsErrors, failed)
 	if err != nil {
 		return
 	}
-	for reg, b := range backlogs {
+	for reg, b := range units {
 		ch <- gauge(crawlUnits, float64(b.Pending), string(reg), "pending")
 		ch <- gauge(crawlUnits, float64(b.Leased), string(reg), "leased")
 		ch <- gauge(crawlUnits, float64(b.Done), string(reg), "done")

@@ -72,14 +72,18 @@ func prefixes(ss ...string) []netip.Prefix {
 
 // backlogs counts the run's units per registry, as `ipatlas crawl` would
 // give Crawl.
-func (c crawled) backlogs(ctx context.Context) (map[ipatlas.Registry]ipatlas.Backlog, error) {
-	out := map[ipatlas.Registry]ipatlas.Backlog{}
-	for _, r := range ipatlas.Registries() {
-		b, err := c.store.Backlog(ctx, c.run, r)
+func (c crawled) backlogs(ctx context.Context) (map[ipatlas.Registry]metrics.Units, error) {
+	out := map[ipatlas.Registry]metrics.Units{}
+	progress, err := c.store.Progress(ctx, c.run)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range progress {
+		b, err := c.store.Backlog(ctx, c.run, p.Registry)
 		if err != nil {
 			return nil, err
 		}
-		out[r] = b
+		out[p.Registry] = metrics.Units{Pending: b.Pending, Leased: b.Leased, Done: p.UnitsDone}
 	}
 	return out, nil
 }
@@ -99,13 +103,13 @@ func TestCrawlMetricsMatchTheCrawler(t *testing.T) {
 	checkHelp(t, f)
 	for _, s := range c.cr.Counters() {
 		checkRegistry(t, f, s)
-		b, err := c.store.Backlog(context.Background(), c.run, s.Registry)
+		units, err := c.backlogs(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		reg := string(s.Registry)
-		if got := f.value(t, "ipatlas_crawl_units", "registry", reg, "state", "done"); got != float64(b.Done) || b.Done == 0 {
-			t.Errorf("%s: units done %v, the store has %d", reg, got, b.Done)
+		if got, want := f.value(t, "ipatlas_crawl_units", "registry", reg, "state", "done"), units[s.Registry].Done; got != float64(want) || want == 0 {
+			t.Errorf("%s: units done %v, the store has %d", reg, got, want)
 		}
 		if p, l := f.value(t, "ipatlas_crawl_units", "registry", reg, "state", "pending"), f.value(t, "ipatlas_crawl_units", "registry", reg, "state", "leased"); p != 0 || l != 0 {
 			t.Errorf("%s: %v pending and %v leased after a complete crawl", reg, p, l)
@@ -206,7 +210,7 @@ func TestCrawlUnitsAreCachedAndFailuresCounted(t *testing.T) {
 	c := MustCrawl(t)
 	var calls atomic.Int64
 	var failing atomic.Bool
-	units := func(ctx context.Context) (map[ipatlas.Registry]ipatlas.Backlog, error) {
+	units := func(ctx context.Context) (map[ipatlas.Registry]metrics.Units, error) {
 		calls.Add(1)
 		if failing.Load() {
 			return nil, errors.New("store out of reach")

@@ -11,15 +11,19 @@ import (
 	"github.com/ipatlas/ipatlas/internal/storekit"
 )
 
-// Backlog counts the run's units of reg ("" for any) in each state, from
-// the (run, registry, state) index.
+// Backlog counts the run's units of reg ("" for any) not yet done, from
+// the (run, registry, state) or (run, state) index: the units done, most
+// of a run, are never read.
 func (s *Store) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (ipatlas.Backlog, error) {
+	const counts = `SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'leased'),
+		min(lease_expires) FILTER (WHERE state = 'leased') FROM units WHERE run = $1 AND state IN ('pending', 'leased')`
+	q, args := counts+` AND registry = $2`, []any{run, string(reg)}
+	if reg == "" {
+		q, args = counts, []any{run}
+	}
 	var b ipatlas.Backlog
 	var next *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'pending'),
-			count(*) FILTER (WHERE state = 'leased'), min(lease_expires) FILTER (WHERE state = 'leased')
-		FROM units WHERE run = $1 AND (registry = $2 OR $2 = '')`, run, string(reg)).
-		Scan(&b.Done, &b.Pending, &b.Leased, &next)
+	err := s.pool.QueryRow(ctx, q, args...).Scan(&b.Pending, &b.Leased, &next)
 	if next != nil {
 		b.NextExpiry = next.UTC()
 	}

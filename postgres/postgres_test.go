@@ -169,3 +169,42 @@ func TestLeasesAcrossWorkersAreDisjoint(t *testing.T) {
 		t.Errorf("%d units leased, want %d", len(seen), len(units))
 	}
 }
+
+// TestCommitIsAllOrNothing: a commit whose last write fails leaves none of
+// its writes behind; the batch is one transaction.
+func TestCommitIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	unit := ipatlas.Unit{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated,
+		Range: ipatlas.Range{From: netip.MustParseAddr("13.0.0.0"), To: netip.MustParseAddr("13.0.255.255")}}
+	run, err := s.StartRun(ctx, "test", []ipatlas.Unit{unit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, ls, err := s.Lease(ctx, run.ID, "", "w", time.Minute, 1)
+	if err != nil || len(us) != 1 {
+		t.Fatalf("lease: %v", err)
+	}
+	good := ipatlas.Network{Registry: ipatlas.ARIN, Handle: "GOOD",
+		Range: ipatlas.Range{From: netip.MustParseAddr("13.0.0.0"), To: netip.MustParseAddr("13.0.0.255")}}
+	bad := ipatlas.Network{Registry: ipatlas.ARIN, Handle: "BAD", // a range PostgreSQL refuses: its end before its start
+		Range: ipatlas.Range{From: netip.MustParseAddr("2001:db8::"), To: netip.MustParseAddr("13.0.1.0")}}
+	_, err = s.Commit(ctx, []ipatlas.Answer{
+		{Lease: ls[0], Query: good.Range.From, Network: &good, Cursor: netip.MustParseAddr("13.0.1.0")},
+		{Lease: ls[0], Query: netip.MustParseAddr("13.0.1.0"), Network: &bad, Cursor: netip.MustParseAddr("13.0.2.0")},
+	})
+	if err == nil {
+		t.Fatal("a commit with a write PostgreSQL refuses succeeded")
+	}
+	n := 0
+	s.Networks(ctx, run.ID, func(ipatlas.Network) error { n++; return nil })
+	p, _ := s.Progress(ctx, run.ID)
+	if n != 0 || len(p) != 1 || p[0].IPv4.Covered != 0 {
+		t.Errorf("after a failed commit: %d networks, progress %+v; want nothing written", n, p)
+	}
+}

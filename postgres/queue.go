@@ -116,7 +116,9 @@ const (
 
 // Commit applies answers in one transaction: each answer's network, raw
 // body and failure, and its unit's new cursor. Answers whose lease is stale
-// are skipped and their indexes returned.
+// are skipped and their indexes returned. The statements go as one batch,
+// which PostgreSQL runs as one implicit transaction (everything up to the
+// batch's Sync): one round trip, where BEGIN and COMMIT would add two.
 func (s *Store) Commit(ctx context.Context, answers []ipatlas.Answer) ([]int, error) {
 	b := &pgx.Batch{}
 	for _, a := range answers {
@@ -124,32 +126,33 @@ func (s *Store) Commit(ctx context.Context, answers []ipatlas.Answer) ([]int, er
 			return nil, err
 		}
 	}
-	var stale []int
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		stale = stale[:0]
-		br := tx.SendBatch(ctx, b)
-		for i, a := range answers {
-			tag, err := br.Exec()
-			if err != nil {
-				br.Close()
-				return fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
-			}
-			if tag.RowsAffected() == 0 {
-				stale = append(stale, i)
-			}
-			for range writesAfterCursor(a) {
-				if _, err := br.Exec(); err != nil {
-					br.Close()
-					return fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
-				}
-			}
-		}
-		return br.Close()
-	})
+	stale, err := s.sendCommit(ctx, b, answers)
 	if err != nil {
 		return nil, s.wrap(fmt.Sprintf("commit %d answers", len(answers)), err)
 	}
 	return stale, nil
+}
+
+func (s *Store) sendCommit(ctx context.Context, b *pgx.Batch, answers []ipatlas.Answer) ([]int, error) {
+	br := s.pool.SendBatch(ctx, b)
+	var stale []int
+	for i, a := range answers {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return nil, fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
+		}
+		if tag.RowsAffected() == 0 {
+			stale = append(stale, i)
+		}
+		for range writesAfterCursor(a) {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return nil, fmt.Errorf("unit %d: %w", a.Lease.Unit, err)
+			}
+		}
+	}
+	return stale, br.Close()
 }
 
 // writesAfterCursor is how many statements follow an answer's cursor move.

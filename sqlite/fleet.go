@@ -10,11 +10,16 @@ import (
 	"github.com/ipatlas/ipatlas/internal/storekit"
 )
 
-// Backlog counts the run's units of reg ("" for any) in each state, from
-// the (run, registry, state) index alone.
+// Backlog counts the run's units of reg ("" for any) not yet done, from
+// the (run, registry, state) or (run, state) index: the units done, most
+// of a run, are never read.
 func (s *Store) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (ipatlas.Backlog, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*), min(lease_expires) FROM units
-		WHERE run = ?1 AND (registry = ?2 OR ?2 = '') GROUP BY state`, run, string(reg))
+	q, args := `SELECT state, count(*), min(lease_expires) FROM units WHERE run = ? AND registry = ? AND state IN ('pending', 'leased')
+		GROUP BY state`, []any{run, string(reg)}
+	if reg == "" {
+		q, args = `SELECT state, count(*), min(lease_expires) FROM units WHERE run = ? AND state IN ('pending', 'leased') GROUP BY state`, []any{run}
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return ipatlas.Backlog{}, fmt.Errorf("backlog of run %d: %w", run, err)
 	}
@@ -32,8 +37,6 @@ func (s *Store) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (i
 			b.Pending = n
 		case ipatlas.UnitLeased:
 			b.Leased, b.NextExpiry = n, time.Unix(0, expires).UTC()
-		case ipatlas.UnitDone:
-			b.Done = n
 		}
 	}
 	return b, rows.Err()

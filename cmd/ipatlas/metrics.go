@@ -43,18 +43,35 @@ func serveMetrics(ctx context.Context, addr string, cr *crawl.Crawler, store ipa
 }
 
 // unitsOf counts the units of the latest run per registry and state, for
-// the metrics.
+// the metrics: the units left from their index at each call; the units
+// done, which Progress counts by reading every unit of the run, at most
+// every minute.
 func unitsOf(store ipatlas.Store) metrics.UnitsFunc {
-	return func(ctx context.Context) (map[ipatlas.Registry]ipatlas.Backlog, error) {
+	var done map[ipatlas.Registry]int
+	var doneRun int64
+	var doneAt time.Time
+	return func(ctx context.Context) (map[ipatlas.Registry]metrics.Units, error) {
 		run, err := store.LatestRun(ctx)
 		if err != nil {
 			return nil, err
 		}
-		out := map[ipatlas.Registry]ipatlas.Backlog{}
-		for _, r := range ipatlas.Registries() {
-			if out[r], err = store.Backlog(ctx, run.ID, r); err != nil {
+		if run.ID != doneRun || time.Since(doneAt) > time.Minute {
+			progress, err := store.Progress(ctx, run.ID)
+			if err != nil {
 				return nil, err
 			}
+			done, doneRun, doneAt = map[ipatlas.Registry]int{}, run.ID, time.Now()
+			for _, p := range progress {
+				done[p.Registry] = p.UnitsDone
+			}
+		}
+		out := map[ipatlas.Registry]metrics.Units{}
+		for r, n := range done {
+			b, err := store.Backlog(ctx, run.ID, r)
+			if err != nil {
+				return nil, err
+			}
+			out[r] = metrics.Units{Pending: b.Pending, Leased: b.Leased, Done: n}
 		}
 		return out, nil
 	}
