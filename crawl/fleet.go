@@ -159,6 +159,9 @@ func (c *Crawler) awaitLeases(ctx context.Context, run int64, reg ipatlas.Regist
 		b, err = c.cfg.Store.Backlog(ctx, run, reg)
 		return err
 	})
+	if ctx.Err() != nil {
+		return false, nil // stopping: the caller sees ctx
+	}
 	if err != nil || b.Left() == 0 {
 		if err == nil {
 			c.ranOut.notify()

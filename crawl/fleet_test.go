@@ -228,3 +228,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// stuckBacklog is a store whose Backlog answers only when its caller
+// gives up, as a database call does when the crawl is stopped during it.
+type stuckBacklog struct{ ipatlas.Store }
+
+func (s stuckBacklog) Backlog(ctx context.Context, run int64, reg ipatlas.Registry) (ipatlas.Backlog, error) {
+	<-ctx.Done()
+	return ipatlas.Backlog{}, fmt.Errorf("backlog of run %d: %w", run, ctx.Err())
+}
+
+// TestStopsCleanlyWhileWaitingForLeases: a crawler waiting for another
+// worker's leases stops without an error when it is told to, even in the
+// middle of asking the store.
+func TestStopsCleanlyWhileWaitingForLeases(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testWorld(t, 7), regsim.ServerConfig{})
+	if _, _, err := e.store.Lease(context.Background(), e.run.ID, "", "other-worker", time.Hour, len(e.plan.Units)); err != nil {
+		t.Fatal(err)
+	}
+	cr := e.crawlerOn(t, stuckBacklog{e.store}, crawl.Config{Concurrency: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel) // the feeders are asking by then
+	complete, err := cr.Run(ctx, e.run.ID)
+	if err != nil || complete {
+		t.Errorf("Run stopped while waiting = %v, %v; want incomplete and no error", complete, err)
+	}
+}
