@@ -195,6 +195,36 @@ func TestFleetSurvivesFaults(t *testing.T) {
 		t.Errorf("%d queries asked again, more than the %d that could have been in flight at the faults", r, bound)
 	}
 	f.checkAddresses()
+	f.checkStatus()
+}
+
+// checkStatus reads the finished fleet's status: every unit done, and the
+// workers that stopped and the one that was killed.
+func (f *fleet) checkStatus() {
+	f.t.Helper()
+	code, out, errOut := runCmd(f.t, "status", "--db", f.db.DSN(), "--alive", "1s")
+	if code != 0 {
+		f.t.Fatalf("status: exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"complete, finished", "workers: 0 alive, 4 stopped, 1 lost", "127.0.0.5"} {
+		if !strings.Contains(out, want) {
+			f.t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	rows := 0
+	for _, line := range strings.Split(out, "\n") {
+		cols := strings.Fields(line)
+		if len(cols) < 4 || !strings.Contains(cols[1], "/") {
+			continue // not a registry's units
+		}
+		rows++
+		if done := strings.Split(cols[1], "/"); done[0] != done[1] || cols[2] != "0" || cols[3] != "0" {
+			f.t.Errorf("status: %s has units done %s, leased %s, pending %s; want all done", cols[0], cols[1], cols[2], cols[3])
+		}
+	}
+	if rows != len(ipatlas.Registries()) {
+		f.t.Errorf("status shows units of %d registries, want %d:\n%s", rows, len(ipatlas.Registries()), out)
+	}
 }
 
 // checkTruth compares the finished run, its rows and its snapshot with

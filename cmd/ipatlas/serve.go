@@ -24,8 +24,12 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	listen := fs.String("listen", ":8080", "`address` to listen on")
 	reload := fs.Duration("reload", 10*time.Second, "how often to look for new snapshots (0: never)")
 	bulk := fs.Int("bulk-limit", 10_000, "most addresses in one POST /ip")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		return usageErr("--log-format %q: want text or json", *logFormat)
 	}
 	if err := embeddedOnly("serve", *db); err != nil {
 		return err
@@ -43,7 +47,7 @@ without dropping a request. Ctrl-C stops it after the requests in flight.`)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log := newLogger(e, *logFormat)
 	log.Info("serving", "addr", ln.Addr().String(), "db", *db, "snapshots", len(ix.Snapshots()))
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	var watcher sync.WaitGroup

@@ -99,6 +99,9 @@ func TestWorkerRefusesBadInput(t *testing.T) {
 			t.Errorf("worker %v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
 	}
+	if code, _, errOut := runCmd(t, "serve", "--db", db, "--log-format", "xml"); code != 2 || !strings.Contains(errOut, `--log-format "xml"`) {
+		t.Errorf("serve --log-format xml: exit %d, %q", code, errOut)
+	}
 	for _, command := range []string{"lookup", "serve", "load", "index", "diff"} {
 		code, _, errOut := runCmd(t, command, "--db", "postgres://u:secret@db.example/x")
 		if code != 2 || !strings.Contains(errOut, "reads an embedded database") || strings.Contains(errOut, "secret") {
