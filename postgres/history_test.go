@@ -68,13 +68,8 @@ func versions(t *testing.T, conn *pgx.Conn, where string, args ...any) string {
 // and opened again, a vanished one closed; an as-of query sees the past.
 func TestFinishedRunsBecomeVersions(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	s, dsn := openFresh(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -119,13 +114,8 @@ func TestFinishedRunsBecomeVersions(t *testing.T) {
 // and finished again replaces its snapshot, not adds one.
 func TestRetriedRunReplacesItsSnapshot(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	s, dsn := openFresh(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	a := arinNet("13.0.0.0", "13.0.0.255", "A", "A")
 	run1 := crawlRun(t, s, a)
 	if err := s.FinishRun(ctx, run1.ID); err != nil {
@@ -194,13 +184,8 @@ func postgresExec(ctx context.Context, dsn, q string, args ...any) (int64, error
 // snapshot of it.
 func TestWorkersFinishingAtOnceWriteOneSnapshot(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	s, dsn := openFresh(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	run := crawlRun(t, s, arinNet("13.0.0.0", "13.0.0.255", "A", "A"), arinNet("13.0.1.0", "13.0.1.255", "B", "B"))
 	errs := make(chan error, 6)
 	for range 6 {

@@ -63,13 +63,22 @@ func freshSchema(t *testing.T) string {
 	return u.String()
 }
 
+// openFresh opens a store on a fresh schema, closed when the test ends,
+// and returns it with the schema's DSN.
+func openFresh(t *testing.T) (*postgres.Store, string) {
+	t.Helper()
+	dsn := freshSchema(t)
+	s, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, dsn
+}
+
 func TestStoreSuite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) ipatlas.Store {
-		s, err := postgres.Open(context.Background(), freshSchema(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s, _ := openFresh(t)
 		return s
 	})
 }
@@ -111,13 +120,8 @@ func TestWorkersStartingAtOnceMigrateOnce(t *testing.T) {
 // unit goes to exactly one of them.
 func TestLeasesAcrossWorkersAreDisjoint(t *testing.T) {
 	t.Parallel()
-	dsn := freshSchema(t)
+	first, dsn := openFresh(t)
 	ctx := context.Background()
-	first, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
 	var units []ipatlas.Unit
 	for i := range 400 {
 		a := netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0})
@@ -175,11 +179,7 @@ func TestLeasesAcrossWorkersAreDisjoint(t *testing.T) {
 func TestCommitIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, freshSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := openFresh(t)
 	unit := ipatlas.Unit{Registry: ipatlas.ARIN, Kind: ipatlas.UnitDelegated,
 		Range: ipatlas.Range{From: netip.MustParseAddr("13.0.0.0"), To: netip.MustParseAddr("13.0.255.255")}}
 	run, err := s.StartRun(ctx, "test", []ipatlas.Unit{unit})

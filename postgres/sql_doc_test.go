@@ -172,13 +172,8 @@ func (c crawled) shows(n ipatlas.Network) bool {
 
 func newAtlas(t *testing.T) *atlas {
 	t.Helper()
-	dsn := freshSchema(t)
+	s, dsn := openFresh(t)
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)

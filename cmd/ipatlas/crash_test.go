@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/regsim"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
@@ -101,15 +102,7 @@ func slowSim(t *testing.T, w *regsim.World, latency time.Duration, countQueries 
 	for _, r := range ipatlas.Registries() {
 		lat[r] = regsim.Faults{Latency: latency}
 	}
-	srv, err := regsim.NewServer(w, regsim.ServerConfig{CountQueries: countQueries, Faults: lat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return simtest.Serve(t, w, regsim.ServerConfig{CountQueries: countQueries, Faults: lat})
 }
 
 // crawlArgs is an unlimited, quiet `ipatlas crawl` of the simulator into db.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/internal/pgcluster"
+	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/postgres"
 	"github.com/ipatlas/ipatlas/regsim"
 )
@@ -46,14 +47,7 @@ func newFleet(t *testing.T, w *regsim.World) *fleet {
 	for _, r := range ipatlas.Registries() {
 		limits[r] = regsim.Limit{Rate: fleetLimitPerAddress, Burst: 5, RetryAfter: true}
 	}
-	srv, err := regsim.NewServer(w, regsim.ServerConfig{CountQueries: true, Limits: limits})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := simtest.Serve(t, w, regsim.ServerConfig{CountQueries: true, Limits: limits})
 	f := &fleet{t: t, w: w, srv: srv, db: pgcluster.MustStart(t), rate: fleetLimitPerAddress, workers: map[string]*fleetWorker{}}
 	t.Cleanup(f.killAll)
 	return f
@@ -62,10 +56,7 @@ func newFleet(t *testing.T, w *regsim.World) *fleet {
 // plan seeds the run with `crawl --plan-only`.
 func (f *fleet) plan() {
 	f.t.Helper()
-	args := []string{"crawl", "--db", f.db.DSN(), "--plan-only", "--bootstrap", f.srv.BootstrapURL(), "--within", worldBlocks(f.w)}
-	for _, r := range ipatlas.Registries() {
-		args = append(args, "--delegated", f.srv.DelegatedURL(r))
-	}
+	args := crawlArgs(f.srv, f.db.DSN(), "--plan-only", "--within", worldBlocks(f.w))
 	if out, err := cliCommand(args...).CombinedOutput(); err != nil || !strings.Contains(string(out), "ready for workers") {
 		f.t.Fatalf("crawl --plan-only: %v\n%s", err, out)
 	}
