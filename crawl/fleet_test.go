@@ -23,15 +23,6 @@ func slowServer(latency time.Duration) regsim.ServerConfig {
 	return sc
 }
 
-// repeats counts queries the simulator answered more than once.
-func repeats(srv *regsim.Server) int {
-	n := 0
-	for _, c := range srv.QueryCounts() {
-		n += c - 1
-	}
-	return n
-}
-
 func mustComplete(t *testing.T, e *env, cr *crawl.Crawler) {
 	t.Helper()
 	complete, err := cr.Run(context.Background(), e.run.ID)
@@ -99,10 +90,10 @@ func TestLostLeaseStopsTheWalk(t *testing.T) {
 		t.Fatal("no lease was lost: the walks ended before any renewal; slow the simulator down")
 	}
 	// A lost walk's question in flight and the answer it was committing.
-	if r := repeats(e.srv); r > 2*int(lost) {
+	if r := e.srv.Repeats(); r > 2*int(lost) {
 		t.Errorf("%d queries asked again after %d lost leases, more than the %d in flight", r, lost, 2*lost)
 	}
-	t.Logf("%d leases lost, %d queries asked again", lost, repeats(e.srv))
+	t.Logf("%d leases lost, %d queries asked again", lost, e.srv.Repeats())
 }
 
 // outage is a store that is out of reach while down is set; a commit in
@@ -179,7 +170,7 @@ func TestStoreOutagesAreRiddenOut(t *testing.T) {
 	if cr.Activity().StoreRetries == 0 || store.landed.Load() == 0 {
 		t.Fatalf("%d store retries, %d commits landed unseen: the outages missed the crawl", cr.Activity().StoreRetries, store.landed.Load())
 	}
-	if r := repeats(e.srv); r != 0 {
+	if r := e.srv.Repeats(); r != 0 {
 		t.Errorf("%d queries asked again; an unreachable store should only delay the walk", r)
 	}
 }

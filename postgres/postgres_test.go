@@ -3,65 +3,20 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/pgtest"
 	"github.com/ipatlas/ipatlas/postgres"
 	"github.com/ipatlas/ipatlas/storetest"
 )
 
-// testDSN is the database the tests use (IPATLAS_TEST_POSTGRES). Without
-// one they skip; under CI one must be set and reachable.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("IPATLAS_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("IPATLAS_TEST_POSTGRES is not set: CI must provide PostgreSQL")
-		}
-		t.Skip("IPATLAS_TEST_POSTGRES is not set: set it to a PostgreSQL DSN to run these tests")
-	}
-	return dsn
-}
-
-// freshSchema makes an empty schema for one test, dropped when it ends,
-// and returns a DSN whose search_path is that schema.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := testDSN(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("PostgreSQL at IPATLAS_TEST_POSTGRES is unreachable: %v", err)
-	}
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("ipatlas_test_%d", rand.Uint64())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("IPATLAS_TEST_POSTGRES must be a postgres:// URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// freshSchema is an empty schema for one test (pgtest.FreshSchema).
+func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }
 
 // openFresh opens a store on a fresh schema, closed when the test ends,
 // and returns it with the schema's DSN.

@@ -177,6 +177,17 @@ func (s *Server) QueryCounts() map[string]int {
 	return out
 }
 
+// Repeats is how many /ip/ queries were asked again: every asking of a
+// query after its first (0 unless ServerConfig.CountQueries). A perfect
+// walk asks nothing twice.
+func (s *Server) Repeats() int {
+	n := 0
+	for _, c := range s.QueryCounts() {
+		n += c - 1
+	}
+	return n
+}
+
 func (s *Server) countQuery(reg ipatlas.Registry, q string) {
 	if !s.cfg.CountQueries {
 		return

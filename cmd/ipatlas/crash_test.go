@@ -81,10 +81,7 @@ finished:
 		t.Fatalf("only %d kills landed before the crawl finished: make the world bigger", kills)
 	}
 	checkCrawled(t, w, db)
-	repeats := 0
-	for _, n := range srv.QueryCounts() {
-		repeats += n - 1
-	}
+	repeats := srv.Repeats()
 	// A walker's answers not yet durable at a kill: the question in flight
 	// and the answer it committed meanwhile (walkers ask while they commit).
 	inFlight := kills * 2 * concurrency * len(ipatlas.Registries())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipatlas/ipatlas/internal/pgtest"
 	"github.com/ipatlas/ipatlas/regsim"
 )
 
@@ -107,5 +109,44 @@ func TestWorkerRefusesBadInput(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, "reads an embedded database") || strings.Contains(errOut, "secret") {
 			t.Errorf("%s --db postgres://: exit %d, %q; want 2, a pointer to SQL, and no password", command, code, errOut)
 		}
+	}
+}
+
+// TestCrawlIntoPostgres: one `crawl` against a PostgreSQL URL plans, walks
+// and finishes the run, as on the embedded database; status, snapshots,
+// export and migrate read the same database.
+func TestCrawlIntoPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.FreshSchema(t)
+	w, err := regsim.New(regsim.Config{Seed: 8, IPv4: []netipPrefix{mustPrefix("41.0.0.0/14"), mustPrefix("200.0.0.0/14")},
+		IPv6: []netipPrefix{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := slowSim(t, w, 0, true)
+	args := crawlArgs(srv, dsn, "--within", "41.0.0.0/14,200.0.0.0/14")
+	if code, _, errOut := runCmd(t, args...); code != 0 {
+		t.Fatalf("crawl: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, args...); code != 0 || !strings.Contains(errOut, "nothing to do") {
+		t.Fatalf("crawl of a complete database: exit %d\n%s", code, errOut)
+	}
+	truth := len(w.Truth().Steps)
+	code, out, errOut := runCmd(t, "export", "--db", dsn)
+	if lines := strings.Count(out, "\n"); code != 0 || lines != truth {
+		t.Fatalf("export: exit %d, %d lines, want %d\n%s", code, lines, truth, errOut)
+	}
+	code, out, _ = runCmd(t, "snapshots", "--db", dsn, "--format", "jsonl")
+	if want := fmt.Sprintf(`"added":%d`, truth); code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, want) {
+		t.Errorf("snapshots: exit %d\n%s\nwant one snapshot with %s", code, out, want)
+	}
+	if code, out, _ := runCmd(t, "status", "--db", dsn); code != 0 || !strings.Contains(out, "complete, finished") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCmd(t, "migrate", "--db", dsn); code != 0 || !strings.Contains(out, "schema up to date (version 2)") {
+		t.Errorf("migrate on a current schema: exit %d\n%s", code, out)
+	}
+	if n := srv.Repeats(); n != 0 {
+		t.Errorf("%d queries asked twice", n)
 	}
 }
