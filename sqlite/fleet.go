@@ -68,8 +68,17 @@ func (s *Store) Heartbeat(ctx context.Context, w ipatlas.Worker, alive time.Dura
 	return shared, nil
 }
 
-// Workers lists every worker that reported, most recently seen first.
+// Workers lists every worker that reported, most recently seen first. A
+// database from before workers reported, opened read-only (so not brought
+// up to date), has none.
 func (s *Store) Workers(ctx context.Context) ([]ipatlas.Worker, error) {
+	var tables int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'workers'`).Scan(&tables); err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	if tables == 0 {
+		return nil, nil
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, host, source, budget, run, started, seen, stopped, counts, rates
 		FROM workers ORDER BY seen DESC, id`)
 	if err != nil {

@@ -207,3 +207,32 @@ func TestReadOnlyStoreRefusesWrites(t *testing.T) {
 		t.Errorf("AddSnapshots on a read-only store: %v, want ErrReadOnly", err)
 	}
 }
+
+// TestReadOnlyOpenOfAnOlderDatabase: a database from before workers
+// reported, opened read-only (so its schema is not brought up to date),
+// still answers what status asks: its units left, and no workers.
+func TestReadOnlyOpenOfAnOlderDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, path, run := openWithUnit(t)
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE workers; UPDATE schema_version SET version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r, err := sqlite.Open(ctx, path, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if ws, err := r.Workers(ctx); err != nil || len(ws) != 0 {
+		t.Errorf("workers of an older database: %v, %v; want none", ws, err)
+	}
+	if b, err := r.Backlog(ctx, run.ID, ""); err != nil || b.Pending != 1 {
+		t.Errorf("backlog of an older database: %+v, %v; want its one pending unit", b, err)
+	}
+}
