@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/histogram"
 )
 
 // maxBatch bounds the answers one transaction commits; batchLinger is how
@@ -30,10 +31,15 @@ type committer struct {
 	// commit until it lands or fails for good.
 	giveUp  context.Context
 	retry   func(context.Context, func() error) error
-	latency *Latency
+	latency *histogram.Histogram
 }
 
-func newCommitter(s ipatlas.Store, giveUp context.Context, retry func(context.Context, func() error) error, latency *Latency) *committer {
+// LatencyBounds are the bounds of the commit latency histogram: 250 µs
+// doubling to about 4 s, which spans a local SQLite commit and a
+// PostgreSQL commit across a slow network.
+var LatencyBounds = histogram.Doubling(250*time.Microsecond, 15)
+
+func newCommitter(s ipatlas.Store, giveUp context.Context, retry func(context.Context, func() error) error, latency *histogram.Histogram) *committer {
 	return &committer{store: s, reqs: make(chan commitReq, maxBatch), giveUp: giveUp, retry: retry, latency: latency}
 }
 
@@ -88,7 +94,7 @@ func (c *committer) reply(batch []commitReq, answers []ipatlas.Answer) {
 		start := time.Now()
 		stale, err = c.store.Commit(context.Background(), answers)
 		if err == nil {
-			c.latency.Observe(time.Since(start))
+			c.latency.Observe(LatencyBounds, time.Since(start), 1)
 		}
 		return err
 	})

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/internal/histogram"
 	"github.com/ipatlas/ipatlas/rdap"
 )
 
@@ -151,7 +152,7 @@ type Crawler struct {
 // activity counts what the crawler does besides asking: commits, store
 // retries, lease renewals, and the workers sharing its budget.
 type activity struct {
-	commits      Latency
+	commits      histogram.Histogram
 	storeRetries atomic.Int64
 	renewals     atomic.Int64
 	share        atomic.Int64
@@ -159,15 +160,15 @@ type activity struct {
 
 // Activity is a snapshot of what the crawler did besides asking.
 type Activity struct {
-	Commits       LatencySnapshot // how long each store commit took
-	StoreRetries  int64           // store calls retried because the store was out of reach
+	Commits       histogram.Snapshot // how long each store commit took
+	StoreRetries  int64              // store calls retried because the store was out of reach
 	LeaseRenewals int64
 	BudgetShare   int // live workers sharing this one's request budget, itself included
 }
 
 // Activity returns what the crawler did besides asking.
 func (c *Crawler) Activity() Activity {
-	return Activity{Commits: c.activity.commits.Snapshot(), StoreRetries: c.activity.storeRetries.Load(),
+	return Activity{Commits: c.activity.commits.Snapshot(LatencyBounds), StoreRetries: c.activity.storeRetries.Load(),
 		LeaseRenewals: c.activity.renewals.Load(), BudgetShare: int(c.activity.share.Load())}
 }
 

@@ -163,7 +163,7 @@ func collectResponses(ch chan<- prometheus.Metric, s crawl.CounterSnapshot) {
 }
 
 func collectActivity(ch chan<- prometheus.Metric, a crawl.Activity) {
-	ch <- histogram(crawlCommits, crawl.LatencyBounds, a.Commits.Buckets, a.Commits.Sum)
+	ch <- histogram(crawlCommits, a.Commits)
 	ch <- counter(crawlRetries, a.StoreRetries)
 	ch <- counter(crawlRenewals, a.LeaseRenewals)
 	ch <- gauge(crawlShare, float64(a.BudgetShare))

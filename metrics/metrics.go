@@ -6,11 +6,12 @@ package metrics
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	hist "github.com/ipatlas/ipatlas/internal/histogram"
 )
 
 const namespace = "ipatlas"
@@ -42,26 +43,17 @@ func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 	return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 }
 
-// histogram turns ipatlas's histograms (a count per bucket of bounds, then
-// one over the last bound; not cumulative) into Prometheus' (cumulative,
-// keyed by upper bound in seconds). The count is the buckets' total rather
-// than a separately read counter, so the two always agree even while
-// observations land mid-scrape.
-func histogram(d *prometheus.Desc, bounds []time.Duration, buckets []int64, sum time.Duration, labels ...string) prometheus.Metric {
-	cumulative := make(map[float64]uint64, len(bounds))
+// histogram turns one of ipatlas's histograms (a count per bucket, not
+// cumulative) into Prometheus' (cumulative, keyed by upper bound in
+// seconds). Its count is the buckets' total, as the snapshot's is.
+func histogram(d *prometheus.Desc, h hist.Snapshot, labels ...string) prometheus.Metric {
+	cumulative := make(map[float64]uint64, len(h.Bounds))
 	var total uint64
-	for i, b := range bounds {
-		total += bucket(buckets, i)
-		cumulative[b.Seconds()] = total
+	for i, n := range h.Buckets {
+		total += uint64(max(n, 0))
+		if i < len(h.Bounds) {
+			cumulative[h.Bounds[i].Seconds()] = total
+		}
 	}
-	total += bucket(buckets, len(bounds))
-	return prometheus.MustNewConstHistogram(d, total, sum.Seconds(), cumulative, labels...)
-}
-
-// bucket is buckets[i], or 0 past the end (an empty snapshot has none).
-func bucket(buckets []int64, i int) uint64 {
-	if i >= len(buckets) || buckets[i] < 0 {
-		return 0
-	}
-	return uint64(buckets[i])
+	return prometheus.MustNewConstHistogram(d, total, h.Sum.Seconds(), cumulative, labels...)
 }

@@ -34,7 +34,7 @@ func (s servingCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- counter(httpRequests, r.N, r.Route.String(), strconv.Itoa(r.Code))
 	}
 	for _, d := range snap.Durations {
-		ch <- histogram(httpDurations, serve.DurationBounds, d.Buckets, d.Sum, d.Route.String())
+		ch <- histogram(httpDurations, d.Snapshot, d.Route.String())
 	}
 }
 

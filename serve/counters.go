@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/ipatlas/ipatlas/internal/histogram"
 )
 
 // Route is what a request asked for, as Counters count it.
@@ -58,17 +60,7 @@ func routeOf(pattern string) Route {
 // DurationBounds are the upper bounds of the request-duration buckets:
 // 5 µs doubling to about 0.33 s, which spans a lean lookup and a bulk
 // request of 10,000 addresses.
-var DurationBounds = func() []time.Duration {
-	var out []time.Duration
-	for d := 5 * time.Microsecond; len(out) < durationBuckets-1; d *= 2 {
-		out = append(out, d)
-	}
-	return out
-}()
-
-// durationBuckets is how many buckets a route's durations have, +Inf
-// included.
-const durationBuckets = 18
+var DurationBounds = histogram.Doubling(5*time.Microsecond, 17)
 
 // maxCode bounds the status codes counted one by one; a code outside
 // 100–599 (which this server never sends) is counted as 0.
@@ -82,29 +74,11 @@ const maxCode = 600
 // use and must not be copied after first use.
 type Counters struct {
 	requests  [routeCount][maxCode]atomic.Int64
-	durations [routeCount]durations
+	durations [routeCount]histogram.Histogram
 	// leanOK are the lean path's 200s, most of all requests: their count
 	// is their histogram's, so one costs two adds (a bucket and the sum)
 	// rather than three. Snapshot adds them to route ip's 200s.
-	leanOK durations
-}
-
-// durations is one route's histogram. Its count is its buckets' total,
-// which keeps the count and the buckets consistent mid-request and saves
-// an add.
-type durations struct {
-	buckets [durationBuckets]atomic.Int64 // one per bound, then +Inf
-	sumNs   atomic.Int64
-}
-
-// observe records n requests that took d each.
-func (h *durations) observe(d time.Duration, n int) {
-	i := 0
-	for i < len(DurationBounds) && d > DurationBounds[i] {
-		i++
-	}
-	h.buckets[i].Add(int64(n))
-	h.sumNs.Add(int64(n) * int64(d))
+	leanOK histogram.Histogram
 }
 
 // count records one request net/http answered.
@@ -113,7 +87,7 @@ func (c *Counters) count(r Route, code int, d time.Duration) {
 		code = 0
 	}
 	c.requests[r][code].Add(1)
-	c.durations[r].observe(d, 1)
+	c.durations[r].Observe(DurationBounds, d, 1)
 }
 
 // leanTally counts a read's lean answers in plain ints, so a pipelined
@@ -124,11 +98,11 @@ type leanTally struct{ ok, bad int }
 // which took d: they are sent together once the last is ready.
 func (c *Counters) countLean(t leanTally, d time.Duration) {
 	if t.ok > 0 {
-		c.leanOK.observe(d, t.ok)
+		c.leanOK.Observe(DurationBounds, d, int64(t.ok))
 	}
 	if t.bad > 0 {
 		c.requests[RouteIP][http.StatusBadRequest].Add(int64(t.bad))
-		c.durations[RouteIP].observe(d, t.bad)
+		c.durations[RouteIP].Observe(DurationBounds, d, int64(t.bad))
 	}
 }
 
@@ -149,16 +123,14 @@ type RequestCount struct {
 
 // DurationSnapshot is one route's request durations.
 type DurationSnapshot struct {
-	Route   Route
-	Buckets []int64 // per bound of DurationBounds, then +Inf; not cumulative
-	Count   int64   // the buckets' total
-	Sum     time.Duration
+	Route Route
+	histogram.Snapshot
 }
 
 // Snapshot copies the counters.
 func (c *Counters) Snapshot() CounterSnapshot {
 	var s CounterSnapshot
-	lean := c.leanOK.snapshot(RouteIP) // read once, so route ip's 200s and durations agree
+	lean := c.leanOK.Snapshot(DurationBounds) // read once, so route ip's 200s and durations agree
 	for r := range routeCount {
 		for code := range c.requests[r] {
 			n := c.requests[r][code].Load()
@@ -169,31 +141,13 @@ func (c *Counters) Snapshot() CounterSnapshot {
 				s.Requests = append(s.Requests, RequestCount{Route: r, Code: code, N: n})
 			}
 		}
-		d := c.durations[r].snapshot(r)
+		d := DurationSnapshot{Route: r, Snapshot: c.durations[r].Snapshot(DurationBounds)}
 		if r == RouteIP {
-			d.add(lean)
+			d.Add(lean)
 		}
 		s.Durations = append(s.Durations, d)
 	}
 	return s
-}
-
-func (h *durations) snapshot(r Route) DurationSnapshot {
-	s := DurationSnapshot{Route: r, Buckets: make([]int64, len(h.buckets)), Sum: time.Duration(h.sumNs.Load())}
-	for i := range h.buckets {
-		s.Buckets[i] = h.buckets[i].Load()
-		s.Count += s.Buckets[i]
-	}
-	return s
-}
-
-// add merges another snapshot of the same buckets into s.
-func (s *DurationSnapshot) add(o DurationSnapshot) {
-	for i := range s.Buckets {
-		s.Buckets[i] += o.Buckets[i]
-	}
-	s.Count += o.Count
-	s.Sum += o.Sum
 }
 
 // counted counts every request h answers, by the route ServeMux matched
