@@ -14,16 +14,15 @@ import (
 type Counters struct {
 	Queries   atomic.Int64 // HTTP requests sent, redirects and retries included
 	Answers   atomic.Int64 // networks returned
-	NotFound  atomic.Int64 // 404s: unregistered space
 	Redirects atomic.Int64
-	Throttled atomic.Int64 // 429s and rate-limit notices
 	Retries   atomic.Int64
 	Failures  atomic.Int64 // addresses given up on
 	Skipped   atomic.Int64 // unit starts already covered by a recorded network
 	UnitsDone atomic.Int64
 	WaitNanos atomic.Int64 // time spent waiting on the limiter
-	// Errors count failed tries by what went wrong (rdap.Kind), 404s and
-	// 429s included.
+	// Errors count failed tries by what went wrong (rdap.Kind): 404s
+	// (unregistered space) and 429s (with rate-limit notices) among them,
+	// which the snapshot reports as NotFound and Throttled.
 	Errors [rdap.KindRedirect + 1]atomic.Int64
 	// Leases taken, and lost: taken over by another worker after expiring
 	// (this worker paused, or cut off from the store for too long).
@@ -61,8 +60,9 @@ type CounterSnapshot struct {
 }
 
 func (c *Counters) snapshot(reg ipatlas.Registry, rate float64) CounterSnapshot {
-	return CounterSnapshot{Registry: reg, Queries: c.Queries.Load(), Answers: c.Answers.Load(), NotFound: c.NotFound.Load(),
-		Redirects: c.Redirects.Load(), Throttled: c.Throttled.Load(), Retries: c.Retries.Load(),
+	return CounterSnapshot{Registry: reg, Queries: c.Queries.Load(), Answers: c.Answers.Load(),
+		NotFound: c.Errors[rdap.KindNotFound].Load(), Redirects: c.Redirects.Load(),
+		Throttled: c.Errors[rdap.KindRateLimited].Load(), Retries: c.Retries.Load(),
 		Failures: c.Failures.Load(), Skipped: c.Skipped.Load(), Done: c.UnitsDone.Load(),
 		Waited: time.Duration(c.WaitNanos.Load()), Rate: rate,
 		Covered4: math.Float64frombits(c.covered4.Load()), Covered6: math.Float64frombits(c.covered6.Load()),

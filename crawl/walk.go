@@ -252,10 +252,8 @@ func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (
 		switch {
 		case qe.Kind == rdap.KindNotFound:
 			lim.Succeeded()
-			cnt.NotFound.Add(1)
 			return got, qe, tries, nil
 		case qe.Kind == rdap.KindRateLimited:
-			cnt.Throttled.Add(1)
 			lim.Throttled(qe.RetryAfter)
 			if throttles++; throttles >= c.cfg.MaxThrottles {
 				return got, qe, tries, nil
