@@ -163,6 +163,21 @@ type Counts struct {
 	Waited    time.Duration
 }
 
+// Add is c + o, field by field, keeping c's registry: totals over
+// registries or over workers.
+func (c Counts) Add(o Counts) Counts { return c.combine(o, 1) }
+
+// Sub is c − o, field by field: what a counter gained since o.
+func (c Counts) Sub(o Counts) Counts { return c.combine(o, -1) }
+
+func (c Counts) combine(o Counts, sign int64) Counts {
+	return Counts{Registry: c.Registry, Queries: c.Queries + sign*o.Queries, Answers: c.Answers + sign*o.Answers,
+		NotFound: c.NotFound + sign*o.NotFound, Redirects: c.Redirects + sign*o.Redirects,
+		Throttled: c.Throttled + sign*o.Throttled, Retries: c.Retries + sign*o.Retries,
+		Failures: c.Failures + sign*o.Failures, Skipped: c.Skipped + sign*o.Skipped,
+		Waited: c.Waited + time.Duration(sign)*o.Waited}
+}
+
 // Coverage is how many of a run's addresses the walk has passed.
 type Coverage struct {
 	Addresses float64 // addresses in the run's units

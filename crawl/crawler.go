@@ -331,7 +331,7 @@ func (c *Crawler) flushCounts(run int64) {
 	snaps := c.Counters()
 	var deltas []ipatlas.Counts
 	for _, now := range snaps {
-		d := subCounts(now.Counts(), c.flushed[now.Registry].Counts())
+		d := now.Counts().Sub(c.flushed[now.Registry].Counts())
 		if d != (ipatlas.Counts{Registry: now.Registry}) {
 			deltas = append(deltas, d)
 		}
@@ -346,12 +346,4 @@ func (c *Crawler) flushCounts(run int64) {
 	for _, now := range snaps {
 		c.flushed[now.Registry] = now
 	}
-}
-
-// subCounts is a − b, field by field.
-func subCounts(a, b ipatlas.Counts) ipatlas.Counts {
-	return ipatlas.Counts{Registry: a.Registry, Queries: a.Queries - b.Queries, Answers: a.Answers - b.Answers,
-		NotFound: a.NotFound - b.NotFound, Redirects: a.Redirects - b.Redirects, Throttled: a.Throttled - b.Throttled,
-		Retries: a.Retries - b.Retries, Failures: a.Failures - b.Failures, Skipped: a.Skipped - b.Skipped,
-		Waited: a.Waited - b.Waited}
 }

@@ -138,8 +138,7 @@ func printWorkers(w io.Writer, ws []ipatlas.Worker, alive time.Duration) {
 	for _, wk := range ws {
 		var total ipatlas.Counts
 		for _, c := range wk.Counts {
-			total.Queries, total.Answers, total.Throttled = total.Queries+c.Queries, total.Answers+c.Answers, total.Throttled+c.Throttled
-			total.Retries, total.Failures = total.Retries+c.Retries, total.Failures+c.Failures
+			total = total.Add(c)
 		}
 		var qps float64
 		for _, v := range wk.Rates {

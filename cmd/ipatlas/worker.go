@@ -110,14 +110,15 @@ func (f *workerFlags) workLatest(ctx context.Context, e *env, db *database, cr *
 // its log after it stopped: queries, answers, leases, and how long its
 // commits took (a slow database shows here first).
 func logSummary(logger *slog.Logger, cr *crawl.Crawler) {
-	var total crawl.CounterSnapshot
+	var total ipatlas.Counts
+	var done, taken, lost int64
 	for _, c := range cr.Counters() {
-		total.Queries, total.Answers, total.Throttled = total.Queries+c.Queries, total.Answers+c.Answers, total.Throttled+c.Throttled
-		total.Done, total.LeasesTaken, total.LeasesLost = total.Done+c.Done, total.LeasesTaken+c.LeasesTaken, total.LeasesLost+c.LeasesLost
+		total = total.Add(c.Counts())
+		done, taken, lost = done+c.Done, taken+c.LeasesTaken, lost+c.LeasesLost
 	}
 	a := cr.Activity()
 	logger.Info("worker stopped", "queries", total.Queries, "answers", total.Answers, "throttled", total.Throttled,
-		"units_done", total.Done, "leases_taken", total.LeasesTaken, "leases_lost", total.LeasesLost,
+		"units_done", done, "leases_taken", taken, "leases_lost", lost,
 		"commits", a.Commits.Count, "commit_p50_ms", ms(a.Commits.Quantile(0.5)), "commit_p99_ms", ms(a.Commits.Quantile(0.99)),
 		"store_retries", a.StoreRetries)
 }
