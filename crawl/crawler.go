@@ -55,9 +55,9 @@ type Config struct {
 	// in). Workers with the same Budget divide each registry's rate
 	// between them. Defaults: the host name, no source, the host name.
 	Worker ipatlas.Worker
-	// Heartbeat is how often leases due for renewal are renewed and the
-	// worker reports itself. Defaults to 5 seconds, or LeaseTTL/4 when
-	// that is shorter.
+	// Heartbeat is how often leases due for renewal are renewed, the
+	// worker reports itself, and its counters are added to the run's.
+	// Defaults to 5 seconds, or LeaseTTL/4 when that is shorter.
 	Heartbeat time.Duration
 	// Alive is how long after its last heartbeat a worker still counts
 	// in a shared budget. Defaults to three heartbeats.
@@ -211,8 +211,6 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	}
 	stopCommits := c.startCommits(ctx)
 	defer stopCommits()
-	stopFlush := c.flushEvery(run, countsInterval)
-	defer stopFlush()
 	stopBeat := make(chan struct{})
 	beating := make(chan struct{})
 	go func() { c.heartbeat(run, stopBeat); close(beating) }()
@@ -300,35 +298,9 @@ func collect(ch chan error) []error {
 	return out
 }
 
-// countsInterval is how often the counters are added to the store.
-const countsInterval = 5 * time.Second
-
-// flushEvery adds the counters to the store every interval, and once more
-// when stopped.
-func (c *Crawler) flushEvery(run int64, interval time.Duration) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				c.flushCounts(run)
-				return
-			case <-t.C:
-				c.flushCounts(run)
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
-}
-
-// flushCounts adds what the counters gained since the last flush.
-func (c *Crawler) flushCounts(run int64) {
-	snaps := c.Counters()
+// flushCounts adds to the run's counters in the store what snaps gained
+// since the last flush.
+func (c *Crawler) flushCounts(run int64, snaps []CounterSnapshot) {
 	var deltas []ipatlas.Counts
 	for _, now := range snaps {
 		d := now.Counts().Sub(c.flushed[now.Registry].Counts())

@@ -75,16 +75,20 @@ func (h *holdings) lost(unit int64) {
 	}
 }
 
-// heartbeat renews the leases that are due and reports the worker, every
-// interval until stop is closed.
+// heartbeat, every interval until stop is closed, renews the leases that
+// are due, reports the worker, and adds what the counters gained to the
+// run's; once more when stopped, so the run's counters miss nothing.
 func (c *Crawler) heartbeat(run int64, stop <-chan struct{}) {
 	t := time.NewTicker(c.cfg.Heartbeat)
 	defer t.Stop()
 	for {
 		c.renewDue()
-		c.report(run, time.Time{})
+		snaps := c.Counters()
+		c.report(run, time.Time{}, snaps)
+		c.flushCounts(run, snaps)
 		select {
 		case <-stop:
+			c.flushCounts(run, c.Counters())
 			return
 		case <-t.C:
 		}
@@ -112,12 +116,12 @@ func (c *Crawler) renewDue() {
 
 // report tells the store this worker is alive, with its counters, and
 // divides each registry's rate by the live workers sharing its budget.
-func (c *Crawler) report(run int64, stopped time.Time) {
+func (c *Crawler) report(run int64, stopped time.Time, snaps []CounterSnapshot) {
 	w := c.cfg.Worker
 	w.ID, w.Run, w.Stopped = c.cfg.Owner, run, stopped
 	w.Started, w.Rates = c.started, map[ipatlas.Registry]float64{}
 	now := time.Now()
-	for _, s := range c.Counters() {
+	for _, s := range snaps {
 		w.Counts = append(w.Counts, s.Counts())
 		if was, ok := c.reported[s.Registry]; ok && now.After(c.reportedAt) {
 			w.Rates[s.Registry] = float64(s.Queries-was.Queries) / now.Sub(c.reportedAt).Seconds()
@@ -141,7 +145,7 @@ func (c *Crawler) report(run int64, stopped time.Time) {
 // Leave tells the store this worker stopped cleanly: the workers sharing
 // its budget take its part at their next heartbeat.
 func (c *Crawler) Leave() {
-	c.report(c.lastRun, time.Now().UTC())
+	c.report(c.lastRun, time.Now().UTC(), c.Counters())
 }
 
 // awaitLeases is called when a registry has nothing to lease. It reports
