@@ -6,6 +6,7 @@
 package crawl
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,7 +54,9 @@ type Config struct {
 	// Worker describes this crawler to the store's list of workers: its
 	// Host, Source address and Budget (ID, Run and counters are filled
 	// in). Workers with the same Budget divide each registry's rate
-	// between them. Defaults: the host name, no source, the host name.
+	// between them. Defaults: the host name, no source, and the source
+	// address when there is one (workers behind it share its budget),
+	// else the host name.
 	Worker ipatlas.Worker
 	// Heartbeat is how often leases due for renewal are renewed, the
 	// worker reports itself, and its counters are added to the run's.
@@ -107,7 +110,7 @@ func (c Config) fleetDefaults() Config {
 		c.Worker.Host, _ = os.Hostname()
 	}
 	if c.Worker.Budget == "" {
-		c.Worker.Budget = c.Worker.Host
+		c.Worker.Budget = cmp.Or(c.Worker.Source, c.Worker.Host)
 	}
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = min(5*time.Second, c.LeaseTTL/4)

@@ -3,6 +3,7 @@ package crawl_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -244,5 +245,27 @@ func TestStopsCleanlyWhileWaitingForLeases(t *testing.T) {
 	complete, err := cr.Run(ctx, e.run.ID)
 	if err != nil || complete {
 		t.Errorf("Run stopped while waiting = %v, %v; want incomplete and no error", complete, err)
+	}
+}
+
+// TestBudgetDefaultsToTheSourceAddress: a worker sending from an address
+// shares that address's budget unless told otherwise; one sending from
+// the host's default address shares the host's.
+func TestBudgetDefaultsToTheSourceAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testWorld(t, 8), regsim.ServerConfig{})
+	host, _ := os.Hostname()
+	for _, tc := range []struct{ owner, source string }{{"sourced", "127.0.0.9"}, {"plain", ""}} {
+		cr := e.crawler(t, crawl.Config{Owner: tc.owner, Worker: ipatlas.Worker{Source: tc.source}})
+		cr.Leave()
+	}
+	ws, err := e.store.Workers(context.Background())
+	if err != nil || len(ws) != 2 {
+		t.Fatalf("workers %+v, %v", ws, err)
+	}
+	for _, w := range ws {
+		if want := map[string]string{"sourced": "127.0.0.9", "plain": host}[w.ID]; w.Budget != want {
+			t.Errorf("worker %s (source %q): budget %q, want %q", w.ID, w.Source, w.Budget, want)
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"time"
 
@@ -128,13 +127,9 @@ func (f *walkFlags) newCrawler(ctx context.Context, store ipatlas.Store, o walkO
 	if err != nil {
 		return nil, err
 	}
-	host, _ := os.Hostname()
-	worker := ipatlas.Worker{Host: host, Budget: f.budget}
+	worker := ipatlas.Worker{Budget: f.budget} // crawl fills in the host and the default budget
 	if o.source.IsValid() {
 		worker.Source = o.source.String()
-		if worker.Budget == "" {
-			worker.Budget = worker.Source
-		}
 	}
 	return crawl.New(crawl.Config{Store: store, Client: client, Rates: o.rates, Concurrency: f.concurrency,
 		KeepRaw: f.keepRaw, Logger: logger, LeaseTTL: f.leaseTTL, Worker: worker})
