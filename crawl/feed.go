@@ -97,9 +97,9 @@ func (ws *walkers) done() {
 }
 
 // feed leases one registry's units, as many at a time as it has tokens
-// (one write for several units), until none is left. When every unit left is leased, by
-// this crawler's walkers or by other workers, it waits for one to come
-// free: a lease that expires is taken over.
+// (one write for several units), until none is left. When every unit left
+// is leased, by this crawler's walkers or by other workers, it waits for
+// one to come free: a lease that expires is taken over.
 func (c *Crawler) feed(ctx context.Context, run int64, reg ipatlas.Registry, ws *walkers) error {
 	defer close(ws.units)
 	for {

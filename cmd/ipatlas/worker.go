@@ -67,13 +67,13 @@ func (f *workerFlags) work(ctx context.Context, e *env) error {
 	logger.Info("worker started", "db", db.name, "source", f.sourceAddr, "concurrency", f.concurrency)
 	for ctx.Err() == nil {
 		worked, err := f.workLatest(ctx, e, db, cr, logger)
-		if err != nil || (!f.follow && !worked) {
+		switch {
+		case err != nil:
 			return err
-		}
-		if !f.follow {
-			continue // until the latest run is complete
-		}
-		if !worked {
+		case worked: // look again: the run may be complete now
+		case !f.follow:
+			return nil
+		default:
 			retry.Sleep(ctx, f.poll) //nolint:errcheck // the loop checks ctx
 		}
 	}
