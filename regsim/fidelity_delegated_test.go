@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/delegated"
+	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/regsim"
 )
 
@@ -108,7 +109,7 @@ func TestDelegatedFilesHaveTheRealShape(t *testing.T) {
 	t.Parallel()
 	dir := sharedData(t, "delegated")
 	w := regsim.MustNew(regsim.Config{Seed: 6})
-	s := startServer(t, w, regsim.ServerConfig{})
+	s := simtest.Serve(t, w, regsim.ServerConfig{})
 	for reg, names := range realDelegated {
 		realShapes := map[string]bool{}
 		for _, name := range names {

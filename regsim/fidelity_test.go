@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/internal/shareddata"
+	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/regsim"
 )
 
@@ -108,7 +109,7 @@ func TestRDAPAnswersHaveTheRealShape(t *testing.T) {
 	t.Parallel()
 	base := sharedData(t, "rdap")
 	w := regsim.MustNew(regsim.Config{Seed: 3})
-	s := startServer(t, w, regsim.ServerConfig{})
+	s := simtest.Serve(t, w, regsim.ServerConfig{})
 	for reg, dir := range registryDirs {
 		real := realShapes(t, filepath.Join(base, dir))
 		union, common := shape{}, shape{}

@@ -15,22 +15,9 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/iana"
 	"github.com/ipatlas/ipatlas/internal/fakeclock"
+	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/regsim"
 )
-
-// startServer serves w with cfg and closes it when the test ends.
-func startServer(tb testing.TB, w *regsim.World, cfg regsim.ServerConfig) *regsim.Server {
-	tb.Helper()
-	s, err := regsim.NewServer(w, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
-}
 
 // noRedirects is a client that reports redirects instead of following them.
 var noRedirects = &http.Client{
@@ -104,7 +91,7 @@ type rdapNet struct {
 func TestAnswersEveryRegistryAsTheWorldSays(t *testing.T) {
 	t.Parallel()
 	w := regsim.MustNew(regsim.Config{Seed: 2})
-	s := startServer(t, w, regsim.ServerConfig{})
+	s := simtest.Serve(t, w, regsim.ServerConfig{})
 	for _, reg := range ipatlas.Registries() {
 		for _, is4 := range []bool{true, false} {
 			for _, top := range []bool{true, false} {
@@ -149,7 +136,7 @@ func getNet(tb testing.TB, url string) rdapNet {
 func TestRedirectsToTheRegistryHoldingTheSpace(t *testing.T) {
 	t.Parallel()
 	w := regsim.MustNew(regsim.Config{Seed: 4, TransferShare: 0.2})
-	s := startServer(t, w, regsim.ServerConfig{})
+	s := simtest.Serve(t, w, regsim.ServerConfig{})
 	ref := pick(t, w, func(r regsim.NetRef) bool {
 		return w.TopLevel(r) && w.Registry(r) != iana.RegistryOf(w.Range(r).From)
 	})
@@ -174,7 +161,7 @@ func TestRedirectsToTheRegistryHoldingTheSpace(t *testing.T) {
 func TestUnregisteredSpaceIsNotFound(t *testing.T) {
 	t.Parallel()
 	w := regsim.MustNew(regsim.Config{Seed: 5})
-	s := startServer(t, w, regsim.ServerConfig{})
+	s := simtest.Serve(t, w, regsim.ServerConfig{})
 	// Find an unregistered address inside a registry's block: just past a
 	// top-level block that is followed by a gap.
 	var gap netip.Addr
@@ -199,7 +186,7 @@ func TestUnregisteredSpaceIsNotFound(t *testing.T) {
 
 func TestBadRequestsGetRegistryStyle400(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, smallWorld(t, 1), regsim.ServerConfig{})
+	s := simtest.Serve(t, smallWorld(t, 1), regsim.ServerConfig{})
 	for _, reg := range ipatlas.Registries() {
 		for _, path := range []string{"ip/not-an-address", "ip/1.2.3.4/33", "ip/", "ip/fe80::1%25eth0",
 			"nonsense", "ip/1.2.3.4/8/9", "entity/", "ip/" + strings.Repeat("1", 5000), "entity/a%20b"} {
@@ -228,7 +215,7 @@ func TestBadRequestsGetRegistryStyle400(t *testing.T) {
 func TestEntitiesAndHelp(t *testing.T) {
 	t.Parallel()
 	w := smallWorld(t, 9)
-	s := startServer(t, w, regsim.ServerConfig{})
+	s := simtest.Serve(t, w, regsim.ServerConfig{})
 	for _, reg := range ipatlas.Registries() {
 		n := w.Network(pick(t, w, func(r regsim.NetRef) bool { return w.Registry(r) == reg }))
 		for _, e := range n.Entities {
@@ -255,7 +242,7 @@ func TestLACNICRateLimitNoticeThenBlock(t *testing.T) {
 	t.Parallel()
 	w := smallWorld(t, 1)
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := startServer(t, w, regsim.ServerConfig{Now: clock.Now, Limits: regsim.RealLimits()})
+	s := simtest.Serve(t, w, regsim.ServerConfig{Now: clock.Now, Limits: regsim.RealLimits()})
 	url := s.URL(ipatlas.LACNIC) + "ip/" + w.Range(pick(t, w, held(w, ipatlas.LACNIC, true, true))).From.String()
 	for i := range 10 {
 		if resp, _ := get(t, noRedirects, url); resp.StatusCode != 200 {
@@ -294,7 +281,7 @@ func TestRateLimitShapes(t *testing.T) {
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	one := regsim.Limit{Rate: 1, Burst: 1}
 	withRetry := regsim.Limit{Rate: 0.5, Burst: 1, RetryAfter: true}
-	s := startServer(t, w, regsim.ServerConfig{Now: clock.Now, Limits: map[ipatlas.Registry]regsim.Limit{
+	s := simtest.Serve(t, w, regsim.ServerConfig{Now: clock.Now, Limits: map[ipatlas.Registry]regsim.Limit{
 		ipatlas.RIPENCC: one, ipatlas.ARIN: one, ipatlas.APNIC: withRetry}})
 	cases := []struct {
 		reg         ipatlas.Registry
@@ -344,7 +331,7 @@ func TestFaultsOnRequest(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := startServer(t, w, regsim.ServerConfig{Faults: map[ipatlas.Registry]regsim.Faults{ipatlas.ARIN: c.faults}})
+			s := simtest.Serve(t, w, regsim.ServerConfig{Faults: map[ipatlas.Registry]regsim.Faults{ipatlas.ARIN: c.faults}})
 			url := s.URL(ipatlas.ARIN) + "ip/" + w.Range(pick(t, w, held(w, ipatlas.ARIN, true, true))).From.String()
 			client := &http.Client{Timeout: 100 * time.Millisecond}
 			resp, err := client.Get(url)
@@ -374,7 +361,7 @@ func TestRefusesToListenBeyondLoopback(t *testing.T) {
 
 func TestBootstrapPointsAtLocalServers(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, smallWorld(t, 1), regsim.ServerConfig{})
+	s := simtest.Serve(t, smallWorld(t, 1), regsim.ServerConfig{})
 	for _, name := range []string{"ipv4.json", "ipv6.json"} {
 		resp, body := get(t, noRedirects, s.BootstrapURL()+name)
 		var f struct {
