@@ -183,8 +183,11 @@ func TestCrawlKeepsToTheLimits(t *testing.T) {
 	limit := regsim.Limit{Rate: 60, Burst: 3}
 	sc := regsim.ServerConfig{Limits: map[ipatlas.Registry]regsim.Limit{}}
 	rates := map[ipatlas.Registry]float64{}
+	// The crawler asks at 80% of each registry's limit, the headroom a
+	// careful user leaves: at exactly the limit, any bunching of requests
+	// on their way (scheduling on a busy machine) would exceed it.
 	for _, r := range ipatlas.Registries() {
-		sc.Limits[r], rates[r] = limit, limit.Rate
+		sc.Limits[r], rates[r] = limit, 0.8*limit.Rate
 	}
 	sc.Limits[ipatlas.LACNIC] = regsim.Limit{Rate: 60, Burst: 3, BlockFor: 3 * time.Second}
 	w, err := regsim.New(regsim.Config{Seed: 3, IPv4: prefixes("13.64.0.0/18", "200.57.0.0/18", "62.0.0.0/18"), IPv6: prefixes()})
@@ -199,10 +202,9 @@ func TestCrawlKeepsToTheLimits(t *testing.T) {
 	if report, _ := e.check(t); !report.OK() {
 		t.Fatal(report)
 	}
-	// Requests leave evenly spaced but may arrive bunched (scheduling,
-	// loopback, a machine busy with other tests): an occasional 429 is
-	// allowed, one in a hundred requests at most; a second LACNIC block
-	// is not.
+	// Requests leave evenly spaced but may still arrive bunched beyond
+	// the headroom: an occasional 429 is allowed, one in a hundred
+	// requests at most; a second LACNIC block is not.
 	for reg, c := range e.srv.Stats().Registries {
 		allowed := max(c.Requests/100, 1)
 		if reg == ipatlas.LACNIC {
