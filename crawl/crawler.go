@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -21,12 +22,21 @@ import (
 	"github.com/ipatlas/ipatlas/rdap"
 )
 
+// Querier asks a registry which network holds an address. Its errors are
+// *rdap.QueryError values, whose kinds (not found, rate limited, server,
+// transport, malformed…) the crawler's retries and limiter act on,
+// whatever the protocol.
+type Querier interface {
+	QueryIP(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (rdap.Answer, error)
+}
+
 // Config configures a Crawler. Every field documents its default.
 type Config struct {
 	// Store holds the units and receives the networks. Required.
 	Store ipatlas.Store
-	// Client queries the registries. Required.
-	Client *rdap.Client
+	// Client queries the registries: an *rdap.Client, or a WHOIS client
+	// that answers in the same terms. Required.
+	Client Querier
 	// Rates are requests per second per registry (0: unlimited).
 	// Defaults to DefaultRates.
 	Rates map[ipatlas.Registry]float64

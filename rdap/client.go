@@ -137,9 +137,11 @@ func (k Kind) Retryable() bool {
 	return k == KindServer || k == KindTransport || k == KindTruncated || k == KindMalformed || k == KindRateLimited
 }
 
-// QueryError is a query that did not give a network.
+// QueryError is a query that did not give a network. WHOIS clients report
+// their failures with it too, so the crawler treats both protocols alike.
 type QueryError struct {
-	Kind       Kind
+	Kind Kind
+	// URL is what was asked: an RDAP URL, or whois://host:port/query.
 	URL        string
 	Status     int           // HTTP status, 0 when none arrived
 	RetryAfter time.Duration // from Retry-After, when sent
@@ -147,7 +149,11 @@ type QueryError struct {
 }
 
 func (e *QueryError) Error() string {
-	msg := fmt.Sprintf("rdap %s: %s", e.URL, e.Kind)
+	proto := "rdap"
+	if strings.HasPrefix(e.URL, "whois://") {
+		proto = "whois"
+	}
+	msg := fmt.Sprintf("%s %s: %s", proto, e.URL, e.Kind)
 	if e.Status != 0 {
 		msg += fmt.Sprintf(" (HTTP %d)", e.Status)
 	}
