@@ -51,6 +51,10 @@ type Unit struct {
 	Range    Range
 	Cursor   netip.Addr // next address to ask about; invalid once the unit is done
 	State    UnitState
+	// Digest is what the unit's delegated-stats record said (holder,
+	// country, date, status), empty for probes: a refresh re-asks first
+	// the units whose digest changed since the last run.
+	Digest string
 }
 
 // Lease is a worker's claim on a unit. The token fences writes: a write
@@ -211,6 +215,13 @@ type Store interface {
 	Commit(ctx context.Context, answers []Answer) (stale []int, err error)
 	// Covering returns a network recorded in the run that holds a.
 	Covering(ctx context.Context, run int64, a netip.Addr) (Range, bool, error)
+	// Units lists the run's units in the order they are leased.
+	Units(ctx context.Context, run int64) ([]Unit, error)
+	// CarryOver copies into run to the networks run from recorded inside
+	// each of the given units of run to (those starting in the unit's
+	// range), and marks those units done: a refresh keeps what it need not
+	// ask again. It returns the networks copied.
+	CarryOver(ctx context.Context, from, to int64, units []int64) (int, error)
 	// Networks calls fn for each network of the run in address order, IPv4 first.
 	Networks(ctx context.Context, run int64, fn func(Network) error) error
 	// Progress reports the run's work per registry.

@@ -151,14 +151,14 @@ func (s *Store) StartRun(ctx context.Context, params string, units []ipatlas.Uni
 }
 
 func insertUnits(ctx context.Context, tx pgx.Tx, run int64, units []ipatlas.Unit) error {
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"units"}, []string{"run", "registry", "kind", "family", "start_ip", "end_ip", "cursor", "state"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"units"}, []string{"run", "registry", "kind", "family", "start_ip", "end_ip", "cursor", "state", "digest"},
 		pgx.CopyFromSlice(len(units), func(i int) ([]any, error) {
 			u := units[i]
 			cursor := u.Cursor
 			if !cursor.IsValid() {
 				cursor = u.Range.From
 			}
-			return []any{run, string(u.Registry), string(u.Kind), family(u.Range.From), host(u.Range.From), host(u.Range.To), host(cursor), "pending"}, nil
+			return []any{run, string(u.Registry), string(u.Kind), family(u.Range.From), host(u.Range.From), host(u.Range.To), host(cursor), "pending", u.Digest}, nil
 		}))
 	return err
 }

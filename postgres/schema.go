@@ -146,4 +146,7 @@ var migrations = []string{
 	CREATE INDEX network_versions_from ON network_versions (valid_from);
 	CREATE INDEX network_versions_to ON network_versions (valid_to);
 	CREATE VIEW current_networks AS SELECT * FROM network_versions WHERE valid_to IS NULL;`,
+	// digest: what the unit's delegated-stats record said, so a refresh
+	// finds the units whose records changed since.
+	`ALTER TABLE units ADD COLUMN digest text NOT NULL DEFAULT '';`,
 }

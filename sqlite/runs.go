@@ -50,8 +50,8 @@ func (s *Store) StartRun(ctx context.Context, params string, units []ipatlas.Uni
 }
 
 func insertUnits(ctx context.Context, tx *sql.Tx, run int64, units []ipatlas.Unit) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO units (run, registry, kind, family, first, last, cursor, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO units (run, registry, kind, family, first, last, cursor, state, digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func insertUnits(ctx context.Context, tx *sql.Tx, run int64, units []ipatlas.Uni
 			cursor = u.Range.From
 		}
 		if _, err := stmt.ExecContext(ctx, run, string(u.Registry), string(u.Kind), family(u.Range.From),
-			addrBytes(u.Range.From), addrBytes(u.Range.To), addrBytes(cursor)); err != nil {
+			addrBytes(u.Range.From), addrBytes(u.Range.To), addrBytes(cursor), u.Digest); err != nil {
 			return err
 		}
 	}

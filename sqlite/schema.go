@@ -97,4 +97,7 @@ var migrations = []string{
 		rates   BLOB NOT NULL     -- JSON: its recent queries per second, per registry
 	);
 	CREATE INDEX workers_budget ON workers(budget, seen);`,
+	// digest: what the unit's delegated-stats record said, so a refresh
+	// finds the units whose records changed since.
+	`ALTER TABLE units ADD COLUMN digest TEXT NOT NULL DEFAULT '';`,
 }

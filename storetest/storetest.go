@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) ipatlas.Store) {
 		"BacklogCountsWhatIsLeft":          testBacklog,
 		"HeartbeatsShareBudgets":           testHeartbeatsShareBudgets,
 		"WorkersAreListed":                 testWorkersAreListed,
+		"UnitsKeepOrderAndDigest":          testUnitsKeepOrderAndDigest,
+		"CarryOverCopiesAUnitsNetworks":    testCarryOver,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -438,5 +440,55 @@ func testWorkersAreListed(t *testing.T, s ipatlas.Store) {
 	}
 	if len(got.Counts) != 1 || got.Counts[0] != w.Counts[0] || got.Rates[ipatlas.LACNIC] != 0.5 {
 		t.Errorf("worker counts %+v rates %v, want them as reported", got.Counts, got.Rates)
+	}
+}
+
+// testUnitsKeepOrderAndDigest: units come back in the order they were
+// planned (the order they are leased in), whatever their addresses, with
+// their digests.
+func testUnitsKeepOrderAndDigest(t *testing.T, s ipatlas.Store) {
+	second, first := unit(ipatlas.RIPENCC, "62.0.0.0", "62.0.0.255"), unit(ipatlas.ARIN, "13.0.0.0", "13.0.0.255")
+	second.Digest = "GB|20080814|allocated|x"
+	run := start(t, s, second, first)
+	us, err := s.Units(ctx(), run.ID)
+	if err != nil || len(us) != 2 {
+		t.Fatalf("Units = %v, %v", us, err)
+	}
+	if us[0].Range != second.Range || us[0].Digest != second.Digest || us[1].Range != first.Range || us[1].Digest != "" {
+		t.Errorf("Units = %+v, want 62.0.0.0 (with its digest) then 13.0.0.0", us)
+	}
+	if u, _ := lease(t, s, run, ""); u.Range != second.Range {
+		t.Errorf("leased %s first, want the unit planned first", u.Range)
+	}
+}
+
+// testCarryOver: a refresh copies an old run's networks inside a unit into
+// the new run and marks that unit done; other units are untouched.
+func testCarryOver(t *testing.T, s ipatlas.Store) {
+	old := start(t, s, unit(ipatlas.APNIC, "1.0.0.0", "1.0.0.255"), unit(ipatlas.APNIC, "1.0.1.0", "1.0.1.255"))
+	_, l1 := lease(t, s, old, "")
+	_, l2 := lease(t, s, old, "")
+	commit(t, s, ipatlas.Answer{Lease: l1, Network: network(ipatlas.APNIC, "1.0.0.0", "1.0.0.255", "A")},
+		ipatlas.Answer{Lease: l1, Network: network(ipatlas.APNIC, "1.0.0.0", "1.0.0.127", "A1")},
+		ipatlas.Answer{Lease: l2, Network: network(ipatlas.APNIC, "1.0.1.0", "1.0.1.255", "B")})
+	next := start(t, s, unit(ipatlas.APNIC, "1.0.0.0", "1.0.0.255"), unit(ipatlas.APNIC, "1.0.1.0", "1.0.1.255"))
+	us, err := s.Units(ctx(), next.ID)
+	if err != nil || len(us) != 2 {
+		t.Fatalf("Units = %v, %v", us, err)
+	}
+	n, err := s.CarryOver(ctx(), old.ID, next.ID, []int64{us[0].ID})
+	if err != nil || n != 2 {
+		t.Fatalf("CarryOver = %d, %v; want the unit's 2 networks", n, err)
+	}
+	var got []string
+	s.Networks(ctx(), next.ID, func(n ipatlas.Network) error { got = append(got, n.Handle+" "+n.Entities[0].Handle); return nil })
+	if strings.Join(got, ",") != "A ORG-A,A1 ORG-A1" {
+		t.Errorf("new run's networks %v, want A and A1 with their entities", got)
+	}
+	if b, err := s.Backlog(ctx(), next.ID, ""); err != nil || b.Pending != 1 {
+		t.Errorf("Backlog = %+v, %v: want the carried unit done and the other pending", b, err)
+	}
+	if u, _ := lease(t, s, next, ""); u.Range != us[1].Range {
+		t.Errorf("leased %s, want the unit not carried over", u.Range)
 	}
 }
