@@ -52,6 +52,10 @@ type Config struct {
 	// RetryBase is the first retry's backoff; it doubles, capped at
 	// RetryCap, with full jitter. Defaults to 250ms and 30s.
 	RetryBase, RetryCap time.Duration
+	// MaxQueries stops each Run after this many queries (0: no limit),
+	// every answer so far committed, as if cancelled: a refresh can spend
+	// a daily budget and resume the next day.
+	MaxQueries int64
 	// LeaseTTL is how long a unit stays claimed without renewal. Defaults
 	// to 5 minutes.
 	LeaseTTL time.Duration
@@ -158,6 +162,7 @@ type Crawler struct {
 	activity   activity
 	started    time.Time
 	lastRun    int64
+	budget     queryBudget // MaxQueries, spent by this Run
 	reported   map[ipatlas.Registry]CounterSnapshot // counters at the last heartbeat
 	reportedAt time.Time
 }
@@ -217,6 +222,9 @@ func (c *Crawler) Counters() []CounterSnapshot {
 // unit done, by this crawler or by other workers.
 func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	c.lastRun = run
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	c.budget.reset(c.cfg.MaxQueries, stop)
 	c.spilled.Store(false) // a new run; checkSpills asks the store
 	c.spillsChecked = time.Time{}
 	if err := c.checkSpills(ctx, run); err != nil {
@@ -247,10 +255,35 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	}
 	wg.Wait()
 	close(errs)
-	if err := errors.Join(collect(errs)...); err != nil {
+	if err := errors.Join(collect(errs)...); err != nil && !errors.Is(context.Cause(ctx), ErrBudgetSpent) {
 		return false, err
 	}
 	return ctx.Err() == nil, nil
+}
+
+// ErrBudgetSpent is the cause of a Run stopped by Config.MaxQueries.
+var ErrBudgetSpent = errors.New("query budget spent")
+
+// queryBudget stops a Run when its queries reach the maximum.
+type queryBudget struct {
+	max   int64
+	spent atomic.Int64
+	stop  context.CancelCauseFunc
+}
+
+func (b *queryBudget) reset(max int64, stop context.CancelCauseFunc) {
+	b.max, b.stop = max, stop
+	b.spent.Store(0)
+}
+
+// spend takes one query from the budget; once none is left it stops the
+// Run and reports false.
+func (b *queryBudget) spend() bool {
+	if b.max <= 0 || b.spent.Add(1) <= b.max {
+		return true
+	}
+	b.stop(ErrBudgetSpent)
+	return false
 }
 
 // spillsRecheck is how long what the store said of a run's spills is

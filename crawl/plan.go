@@ -36,6 +36,7 @@ type span struct {
 	first, last u128.U128
 	is4         bool
 	reg         ipatlas.Registry
+	digest      string // the delegated record's, for a unit planned from one
 }
 
 func (s span) rangeOf() ipatlas.Range {
@@ -75,7 +76,7 @@ func MakePlan(in PlanInput) (*Plan, error) {
 
 func unitOf(s span, k ipatlas.UnitKind) ipatlas.Unit {
 	r := s.rangeOf()
-	return ipatlas.Unit{Registry: s.reg, Kind: k, Range: r, Cursor: r.From, State: ipatlas.UnitPending}
+	return ipatlas.Unit{Registry: s.reg, Kind: k, Range: r, Cursor: r.From, State: ipatlas.UnitPending, Digest: s.digest}
 }
 
 func sortUnits(us []ipatlas.Unit) {
@@ -243,7 +244,9 @@ func (p *Plan) readDelegated(files []*delegated.File, scope []span) (held, decla
 	}
 	p.Dropped = dropped
 	for _, b := range blocks {
-		held = append(held, intersect(spanOf(b.Range, b.Registry), scope)...)
+		s := spanOf(b.Range, b.Registry)
+		s.digest = b.Digest()
+		held = append(held, intersect(s, scope)...)
 	}
 	for _, b := range free {
 		declared = append(declared, intersect(spanOf(b.Range, b.Registry), scope)...)

@@ -230,6 +230,9 @@ func (c *Crawler) ask(ctx context.Context, reg ipatlas.Registry, a netip.Addr) (
 		if err != nil {
 			return rdap.Answer{}, nil, tries, err
 		}
+		if !c.budget.spend() {
+			return rdap.Answer{}, nil, tries, context.Cause(ctx)
+		}
 		tries++
 		got, err := c.cfg.Client.QueryIP(ctx, reg, a)
 		cnt.Queries.Add(1 + int64(got.Redirects))

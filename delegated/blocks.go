@@ -3,6 +3,7 @@ package delegated
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ipatlas/ipatlas"
@@ -16,6 +17,18 @@ type Block struct {
 	Status   string // allocated, assigned, available or reserved
 	CC       string
 	Date     time.Time // zero when the record has none
+	OpaqueID string    // the holder's opaque id, in extended files
+}
+
+// Digest sums up what the record says of the block's holder (status,
+// country, date, holder id): it changes when the registry re-registers or
+// transfers the block, so a refresh knows which blocks to ask about first.
+func (b Block) Digest() string {
+	date := ""
+	if !b.Date.IsZero() {
+		date = b.Date.Format("20060102")
+	}
+	return strings.Join([]string{b.Status, b.CC, date, b.OpaqueID}, "|")
 }
 
 // Held reports whether the block is delegated to a holder (allocated or
@@ -64,7 +77,7 @@ func blockOf(rec Record) (Block, bool, error) {
 		return Block{}, false, err
 	}
 	date, _ := rec.Time()
-	return Block{Registry: reg, Range: r, Status: rec.Status, CC: rec.CC, Date: date}, true, nil
+	return Block{Registry: reg, Range: r, Status: rec.Status, CC: rec.CC, Date: date, OpaqueID: rec.OpaqueID}, true, nil
 }
 
 // dropOverlaps sorts blocks and keeps the first of any that overlap.

@@ -47,8 +47,9 @@ type Server struct {
 	stats *stats
 
 	mu      sync.Mutex
-	askedMu sync.Mutex     // not mu: Close holds mu while handlers finish
-	asked   map[string]int // registry + " " + query -> times asked, when counting
+	askedMu sync.Mutex                    // not mu: Close holds mu while handlers finish
+	asked   map[string]int                // registry + " " + query -> times asked, when counting
+	order   map[ipatlas.Registry][]string // each registry's queries in the order they came, when counting
 	servers []*http.Server
 	fresh   freshConns
 	urls    map[ipatlas.Registry]string
@@ -198,6 +199,19 @@ func (s *Server) countQuery(reg ipatlas.Registry, q string) {
 		s.asked = map[string]int{}
 	}
 	s.asked[string(reg)+" "+q]++
+	if s.order == nil {
+		s.order = map[ipatlas.Registry][]string{}
+	}
+	s.order[reg] = append(s.order[reg], q)
+}
+
+// QueryOrder returns a registry's /ip/ queries in the order they came
+// (empty unless ServerConfig.CountQueries), so tests can check what a
+// crawl asked first.
+func (s *Server) QueryOrder(reg ipatlas.Registry) []string {
+	s.askedMu.Lock()
+	defer s.askedMu.Unlock()
+	return append([]string(nil), s.order[reg]...)
 }
 
 // World is the world being served.

@@ -22,6 +22,9 @@ type crawlFlags struct {
 	retryFailed bool
 	newRun      bool
 	planOnly    bool
+	refresh     bool
+	maxAge      time.Duration
+	every       time.Duration
 }
 
 func (f *crawlFlags) register(fs *flag.FlagSet) {
@@ -32,6 +35,26 @@ func (f *crawlFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "query the addresses that failed in the latest run again")
 	fs.BoolVar(&f.newRun, "new-run", false, "start a new run (a new snapshot) even if the latest one is complete")
 	fs.BoolVar(&f.planOnly, "plan-only", false, "plan the run (or reopen it with --retry-failed) and stop: workers crawl it")
+	fs.BoolVar(&f.refresh, "refresh", false, "re-crawl a complete database at the lowest cost (a new snapshot): first the units whose\ndelegated-stats records changed, then answers older than --max-age, oldest first; the rest is carried over")
+	fs.DurationVar(&f.maxAge, "max-age", 30*24*time.Hour, "with --refresh, ask again about unchanged units whose answers are older than this (0: all of them)")
+	fs.DurationVar(&f.every, "every", 0, "keep crawling: refresh every `DURATION` (e.g. 24h) until stopped; implies --refresh")
+}
+
+// check refuses flag combinations that cannot mean anything.
+func (f *crawlFlags) check() error {
+	switch {
+	case f.refresh && f.newRun:
+		return usageErr("--refresh and --new-run: choose one (--refresh is a cheaper new run)")
+	case f.refresh && f.retryFailed:
+		return usageErr("--refresh and --retry-failed: choose one")
+	case f.maxAge < 0:
+		return usageErr("--max-age %s: want 0 or more", f.maxAge)
+	case f.every < 0 || (f.every > 0 && f.every < time.Second):
+		return usageErr("--every %s: want at least 1s", f.every)
+	case f.every > 0 && f.planOnly:
+		return usageErr("--every and --plan-only: a loop needs a crawler; run workers with --follow instead")
+	}
+	return nil
 }
 
 func runCrawl(ctx context.Context, e *env, args []string) error {
@@ -41,14 +64,54 @@ pace each registry, and commit each answer with its unit's cursor. Run it again
 to resume after a crash or Ctrl-C; on a complete database it does nothing.
 
 With --db postgres://… the run is shared: --plan-only plans it, and any number
-of 'ipatlas worker' processes (this crawl included) walk it together.`)
+of 'ipatlas worker' processes (this crawl included) walk it together.
+
+--refresh keeps a complete database fresh at the lowest cost: a new run that
+asks first about the units whose delegated-stats records changed since the
+last run, then about the units whose answers are older than --max-age (oldest
+first), and carries the networks of the other units over unasked. --every
+repeats that forever; --max-queries caps what one run may spend.`)
 	var f crawlFlags
 	f.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	if f.every > 0 {
+		return f.loop(ctx, e)
+	}
 	_, err := f.crawl(ctx, e)
+	if errors.Is(err, crawl.ErrBudgetSpent) {
+		return nil // a planned stop, said so
+	}
 	return err
+}
+
+// loop crawls, then refreshes every f.every until ctx ends: the
+// long-running mode people used to script around restarts. A run the
+// query budget stopped is resumed at the next turn.
+func (f *crawlFlags) loop(ctx context.Context, e *env) error {
+	for {
+		began := time.Now()
+		res, err := f.crawl(ctx, e)
+		if errors.Is(err, crawl.ErrBudgetSpent) {
+			err = nil // resumed at the next turn
+		}
+		if err != nil || ctx.Err() != nil {
+			return err
+		}
+		f.refresh = true
+		next := began.Add(f.every)
+		fmt.Fprintf(e.stderr, "run %d %s; next refresh at %s\n", res.run.ID, map[bool]string{true: "complete", false: "paused"}[res.complete],
+			next.Format(time.RFC3339))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Until(next)):
+		}
+	}
 }
 
 func (f *crawlFlags) crawl(ctx context.Context, e *env) (crawlResult, error) {
@@ -137,15 +200,19 @@ func (f *crawlFlags) pickRun(ctx context.Context, e *env, db *database, o planOp
 	case latest.Finished.IsZero():
 		fmt.Fprintf(e.stderr, "resuming run %d (started %s)\n", latest.ID, latest.Started.Format(time.RFC3339))
 		return latest, true, nil
+	case f.refresh:
+		return f.plan(ctx, e, db, o, &latest)
 	case !f.newRun:
-		fmt.Fprintf(e.stderr, "run %d is complete (finished %s): nothing to do; --new-run crawls again\n",
+		fmt.Fprintf(e.stderr, "run %d is complete (finished %s): nothing to do; --refresh or --new-run crawls again\n",
 			latest.ID, latest.Finished.Format(time.RFC3339))
 		return latest, false, nil
 	}
-	return f.plan(ctx, e, db, o)
+	return f.plan(ctx, e, db, o, nil)
 }
 
-func (f *crawlFlags) plan(ctx context.Context, e *env, db *database, o planOptions) (ipatlas.Run, bool, error) {
+// plan starts a new run from the delegated-stats files; a refresh of prev
+// orders its units and carries prev's fresh networks over.
+func (f *crawlFlags) plan(ctx context.Context, e *env, db *database, o planOptions, prev *ipatlas.Run) (ipatlas.Run, bool, error) {
 	locs := crawl.DefaultDelegated
 	if len(f.delegated) > 0 {
 		locs = nil
@@ -165,9 +232,44 @@ func (f *crawlFlags) plan(ctx context.Context, e *env, db *database, o planOptio
 		fmt.Fprintln(e.stderr, "warning: dropped delegated record:", d)
 	}
 	params := fmt.Sprintf("registries=%s within=%s", f.registries, f.within)
+	if prev != nil {
+		return f.startRefresh(ctx, e, db, params+" refresh", plan.Units, *prev)
+	}
 	run, err := db.StartRun(ctx, params, plan.Units)
 	if err == nil {
 		fmt.Fprintf(e.stderr, "run %d: %d units planned\n", run.ID, len(plan.Units))
 	}
 	return run, err == nil, err
+}
+
+// startRefresh starts a run that refreshes prev: changed units first, then
+// stale ones oldest first, and the fresh ones' networks carried over. A
+// crash before the carry-over leaves those units pending: resuming asks
+// about them, costing queries but losing nothing.
+func (f *crawlFlags) startRefresh(ctx context.Context, e *env, db *database, params string, units []ipatlas.Unit, prev ipatlas.Run) (ipatlas.Run, bool, error) {
+	r, err := crawl.PlanRefresh(ctx, db, prev, units, f.maxAge, time.Now())
+	if err != nil {
+		return ipatlas.Run{}, false, err
+	}
+	run, err := db.StartRun(ctx, params, r.Units)
+	if err != nil {
+		return run, false, err
+	}
+	carried := 0
+	if len(r.Carry) > 0 {
+		planned, err := db.Units(ctx, run.ID)
+		if err != nil {
+			return run, false, err
+		}
+		ids := make([]int64, len(r.Carry))
+		for i, at := range r.Carry {
+			ids[i] = planned[at].ID
+		}
+		if carried, err = db.CarryOver(ctx, prev.ID, run.ID, ids); err != nil {
+			return run, false, err
+		}
+	}
+	fmt.Fprintf(e.stderr, "run %d refreshes run %d: %d units changed (asked first), %d older than %s (asked next, oldest first), %d fresh (%d networks carried over)\n",
+		run.ID, prev.ID, r.Changed, r.Stale, f.maxAge, r.Fresh, carried)
+	return run, true, nil
 }

@@ -30,6 +30,7 @@ type walkFlags struct {
 	budget      string
 	leaseTTL    time.Duration
 	metrics     string
+	maxQueries  int64
 }
 
 func (f *walkFlags) register(fs *flag.FlagSet, progress string) {
@@ -45,6 +46,7 @@ func (f *walkFlags) register(fs *flag.FlagSet, progress string) {
 	fs.StringVar(&f.budget, "budget", "", "`NAME` of the request budget this worker shares: live workers with the same name divide each\nregistry's rate (default: --source-addr when given, else the host name)")
 	fs.DurationVar(&f.leaseTTL, "lease-ttl", 5*time.Minute, "how long a unit stays claimed by a worker that stops renewing it")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (e.g. :9100)")
+	fs.Int64Var(&f.maxQueries, "max-queries", 0, "stop after `N` queries, every answer committed (0: no limit); run again to resume")
 }
 
 // walkOptions are the parsed rates and source address.
@@ -68,6 +70,9 @@ func (f *walkFlags) options() (walkOptions, error) {
 	}
 	if f.leaseTTL < time.Second {
 		return o, usageErr("--lease-ttl %s: want at least 1s", f.leaseTTL)
+	}
+	if f.maxQueries < 0 {
+		return o, usageErr("--max-queries %d: want 0 or more", f.maxQueries)
 	}
 	if err := checkListenAddr("--metrics", f.metrics); err != nil {
 		return o, err
@@ -132,7 +137,7 @@ func (f *walkFlags) newCrawler(ctx context.Context, store ipatlas.Store, o walkO
 		worker.Source = o.source.String()
 	}
 	return crawl.New(crawl.Config{Store: store, Client: client, Rates: o.rates, Concurrency: f.concurrency,
-		KeepRaw: f.keepRaw, Logger: logger, LeaseTTL: f.leaseTTL, Worker: worker})
+		KeepRaw: f.keepRaw, Logger: logger, LeaseTTL: f.leaseTTL, Worker: worker, MaxQueries: f.maxQueries})
 }
 
 // crawlResult is what a crawl did, for the caller's summary.
@@ -154,7 +159,12 @@ func (f *walkFlags) walk(ctx context.Context, e *env, db *database, cr *crawl.Cr
 	if err != nil {
 		return res, err
 	}
-	if !complete {
+	switch {
+	case !complete && ctx.Err() == nil: // not cancelled: the query budget ran out
+		fmt.Fprintf(e.stderr, "crawl stopped after --max-queries %d; every answer so far is committed. Run the same command to resume run %d.\n",
+			f.maxQueries, run.ID)
+		return res, crawl.ErrBudgetSpent
+	case !complete:
 		fmt.Fprintf(e.stderr, "crawl stopped; every answer so far is committed. Run the same command to resume run %d.\n", run.ID)
 		return res, nil
 	}

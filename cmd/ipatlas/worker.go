@@ -68,6 +68,8 @@ func (f *workerFlags) work(ctx context.Context, e *env) error {
 	for ctx.Err() == nil {
 		worked, err := f.workLatest(ctx, e, db, cr, logger)
 		switch {
+		case errors.Is(err, crawl.ErrBudgetSpent):
+			return nil // said so; other workers go on
 		case err != nil:
 			return err
 		case worked: // look again: the run may be complete now
