@@ -162,7 +162,7 @@ type Crawler struct {
 	activity   activity
 	started    time.Time
 	lastRun    int64
-	budget     queryBudget // MaxQueries, spent by this Run
+	budget     queryBudget                          // MaxQueries, spent by this Run
 	reported   map[ipatlas.Registry]CounterSnapshot // counters at the last heartbeat
 	reportedAt time.Time
 }
