@@ -91,9 +91,8 @@ func (w *World) decorate(o org, k entityKind, e *ipatlas.Entity) {
 // organisation, RIPE NCC names the maintainer under the abuse role, LACNIC
 // repeats the contact person under the organisation.
 func (w *World) netEntities(n node, o org) []ipatlas.Entity {
-	r := rand.New(rand.NewPCG(uint64(n.org), n.first.Lo^n.last.Hi))
 	orgE, abuse, tech := w.entity(o, entityOrg), w.entity(o, entityAbuse), w.entity(o, entityTech)
-	withAbuse, withTech := r.Float64() < 0.8, r.Float64() < 0.6
+	withAbuse, withTech := contactsOf(n)
 	switch o.reg {
 	case ipatlas.ARIN:
 		orgE.Entities = []ipatlas.Entity{abuse}
@@ -113,6 +112,13 @@ func (w *World) netEntities(n node, o org) []ipatlas.Entity {
 		return []ipatlas.Entity{person, orgE}
 	}
 	return appendIf(appendIf([]ipatlas.Entity{orgE}, withAbuse, abuse), withTech, tech)
+}
+
+// contactsOf says which contacts a network lists beside its holder: most
+// an abuse contact, many a technical one. RDAP and WHOIS answers agree.
+func contactsOf(n node) (withAbuse, withTech bool) {
+	r := rand.New(rand.NewPCG(uint64(n.org), n.first.Lo^n.last.Hi))
+	return r.Float64() < 0.8, r.Float64() < 0.6
 }
 
 func appendIf(es []ipatlas.Entity, ok bool, e ipatlas.Entity) []ipatlas.Entity {
