@@ -27,10 +27,24 @@ func Snapshot(ctx context.Context, store ipatlas.Store, run ipatlas.Run) (histor
 	}
 	slices.SortFunc(records, ipatlas.CompareRecords) // nested networks after the ones holding them
 	return history.Pending{
-		Snapshot: ipatlas.Snapshot{At: run.Started, Datetime: RunDatetime(run), Source: fmt.Sprintf("crawl run %d", run.ID)},
+		Snapshot: ipatlas.Snapshot{At: run.Started, Datetime: RunDatetime(run), Source: fmt.Sprintf(runSource, run.ID)},
 		Records:  records,
 		Replace:  true,
 	}, nil
+}
+
+// runSource is a crawl snapshot's source: the run it is of.
+const runSource = "crawl run %d"
+
+// SnapshotRun is the run a snapshot of the history is of, when it is a
+// crawl's (a loaded file's is not): what was planned for it, its units,
+// stays with the run.
+func SnapshotRun(s ipatlas.Snapshot) (int64, bool) {
+	var id int64
+	if _, err := fmt.Sscanf(s.Source, runSource, &id); err != nil || fmt.Sprintf(runSource, id) != s.Source {
+		return 0, false
+	}
+	return id, true
 }
 
 // RunDatetime is the datetime a run's snapshot and its exports carry.
