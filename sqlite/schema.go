@@ -100,4 +100,16 @@ var migrations = []string{
 	// digest: what the unit's delegated-stats record said, so a refresh
 	// finds the units whose records changed since.
 	`ALTER TABLE units ADD COLUMN digest TEXT NOT NULL DEFAULT '';`,
+	// dumps: the bulk RPSL dumps loaded, each one registry's networks of
+	// one IP version stored as the snapshot at its date.
+	`CREATE TABLE dumps (
+		registry TEXT NOT NULL,
+		family   INTEGER NOT NULL, -- 4 or 6
+		at       INTEGER NOT NULL, -- unix nanoseconds: the snapshot it is part of
+		datetime TEXT NOT NULL,
+		source   TEXT NOT NULL,    -- the files it was read from
+		networks INTEGER NOT NULL,
+		loaded   INTEGER NOT NULL, -- unix nanoseconds: when it was first loaded
+		PRIMARY KEY (registry, family, at)
+	);`,
 }
