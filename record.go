@@ -37,7 +37,7 @@ type Snapshot struct {
 	At       time.Time // when the data was true; orders the history
 	Datetime string    // At as given (ISO 8601), shown in records
 	Source   string    // the files loaded, or the crawl run
-	Created  time.Time // when it was added
+	Created  time.Time // when it was stored: added, or last replaced
 	Records  int       // ranges in the snapshot
 	// Against the snapshot before it in time:
 	Added, Removed, Changed int

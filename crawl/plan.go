@@ -19,6 +19,9 @@ type PlanInput struct {
 	Within []netip.Prefix
 	// Registries limits the plan to these registries; nil means all five.
 	Registries []ipatlas.Registry
+	// Dumped are bulk dumps loaded: the space their registries hold, of
+	// their IP versions, is planned for no query (see plandump.go).
+	Dumped []ipatlas.Dump
 }
 
 // Plan is the work of a crawl.
@@ -52,12 +55,13 @@ func MakePlan(in PlanInput) (*Plan, error) {
 	p := &Plan{}
 	scope := in.scope()
 	want := registrySet(in.Registries)
+	dumped := dumpedSet(in.Dumped)
 	delegatedSpans, declared, err := p.readDelegated(in.Delegated, scope)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range delegatedSpans {
-		if want[s.reg] {
+		if want[s.reg] && !dumped.holds(s) {
 			p.Units = append(p.Units, unitOf(s, ipatlas.UnitDelegated))
 		}
 	}
@@ -66,7 +70,7 @@ func MakePlan(in PlanInput) (*Plan, error) {
 	}
 	known := append(append([]span(nil), delegatedSpans...), declared...)
 	for _, s := range unlisted(scope, known) {
-		if want[s.reg] {
+		if want[s.reg] && !dumped.holds(s) {
 			p.Units = append(p.Units, unitOf(s, ipatlas.UnitProbe))
 		}
 	}

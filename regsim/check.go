@@ -3,6 +3,7 @@ package regsim
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"reflect"
 	"sort"
 
@@ -39,13 +40,40 @@ func first(s []string) string {
 // Check compares crawled networks with the networks a perfect walk records,
 // field by field. Links and Source describe one answer, not the
 // registration, and are not compared.
-func (w *World) Check(got []ipatlas.Network) CheckReport {
+func (w *World) Check(got []ipatlas.Network) CheckReport { return w.CheckView(got, View{}) }
+
+// View is one way the world is published: which networks a source yields
+// and how it renders each. A zero field takes its default.
+type View struct {
+	// Networks are the networks the source yields. Defaults to the
+	// networks a perfect walk records (Walked).
+	Networks iter.Seq[NetRef]
+	// Render is the network as the source publishes it. Defaults to
+	// World.Network, the RDAP view.
+	Render func(NetRef) ipatlas.Network
+}
+
+// Walked lists the networks a perfect walk records, in walk order.
+func (w *World) Walked() iter.Seq[NetRef] {
+	return func(yield func(NetRef) bool) {
+		w.Walk(func(s Step) bool { return yield(s.Net) })
+	}
+}
+
+// CheckView is Check against another view of the world: a WHOIS crawl
+// against the WHOIS rendering, a dump load against the dump's networks.
+func (w *World) CheckView(got []ipatlas.Network, v View) CheckReport {
+	if v.Networks == nil {
+		v.Networks = w.Walked()
+	}
+	if v.Render == nil {
+		v.Render = w.Network
+	}
 	want := map[string]ipatlas.Network{}
-	w.Walk(func(s Step) bool {
-		n := w.Network(s.Net)
+	for ref := range v.Networks {
+		n := v.Render(ref)
 		want[key(n)] = n
-		return true
-	})
+	}
 	r := CheckReport{Expected: len(want), Got: len(got)}
 	seen := map[string]bool{}
 	for _, g := range got {

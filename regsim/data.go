@@ -31,9 +31,13 @@ func (d *dataServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if r.URL.Path == "/sim/stats" {
+	if r.URL.Path == "/sim/stats" || r.URL.Path == "/sim/whois-stats" {
+		stats := d.srv.Stats()
+		if r.URL.Path == "/sim/whois-stats" {
+			stats = d.srv.WhoisStats()
+		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(d.srv.Stats()) //nolint:errcheck // the client may have gone
+		json.NewEncoder(w).Encode(stats) //nolint:errcheck // the client may have gone
 		return
 	}
 	gen := d.generator(r.URL.Path)
@@ -63,7 +67,7 @@ func (d *dataServer) generator(path string) func() ([]byte, string) {
 			}
 		}
 	}
-	return nil
+	return d.srv.world.dumpGenerator(path)
 }
 
 func delegatedPath(reg ipatlas.Registry, extended bool) string {

@@ -26,5 +26,26 @@
 // another registry holds, the RFC 9224 bootstrap files, and delegated-stats
 // files. It enforces per-registry, per-client-address rate limits (LACNIC's
 // "Rate Limit Notice" and block, RIPE's HTML 429, Retry-After or not), injects
-// faults on request, and counts everything at /sim/stats.
+// faults on request, and counts everything at /sim/stats. Beside them it
+// serves Team Cymru's bulk whois service, answering each address with the
+// route the world gives it ([World.RouteOf]).
+//
+// Each registry also answers WHOIS on a port of its own ([Server.WhoisAddr])
+// in its real text format — RPSL for RIPE NCC, APNIC and AFRINIC (honouring
+// -r and -B), ARIN's NetRange records for "n + ADDR", LACNIC's inetnum
+// blocks — with referrals to the registry that holds the space, the same
+// limits (each registry's real refusal text) and faults, counted apart
+// ([Server.WhoisStats], /sim/whois-stats). [World.WhoisNetwork] is what a
+// perfect parse of an answer yields, so a crawl over WHOIS can be checked
+// with [World.CheckView].
+//
+// # Dumps
+//
+// RIPE NCC, APNIC and AFRINIC publish their databases as split RPSL dumps;
+// the data server serves the world's at /dumps/<rir>/<file>
+// ([Server.DumpURLs]) and [World.WriteDumps] writes them to a directory:
+// every inetnum and inet6num of the registry, the organisation, role and irt
+// objects they name, each registry's header and way of dummifying personal
+// data. [World.DumpNetwork] is what a perfect load of a network's objects
+// yields, and [World.DumpView] the view to check a load against.
 package regsim

@@ -35,6 +35,14 @@ type ServerConfig struct {
 	// CountQueries counts how often each /ip/ query was asked, so tests can
 	// find addresses asked about twice (see QueryCounts).
 	CountQueries bool
+	// CymruPort serves the Team Cymru bulk whois service (origin AS).
+	// Zero picks a free port.
+	CymruPort int
+	// Cymru says how the Cymru service behaves (cap, cut sessions).
+	Cymru CymruConfig
+	// WhoisPorts maps a registry to its WHOIS (port 43) port. Zero (or
+	// missing) picks a free port.
+	WhoisPorts map[ipatlas.Registry]int
 }
 
 // Server serves a World as the five registries do. Start it, read its URLs,
@@ -54,6 +62,9 @@ type Server struct {
 	fresh   freshConns
 	urls    map[ipatlas.Registry]string
 	dataURL string
+	cymru   *cymruServer
+	cymruAt string // the Cymru service's host:port
+	whois   *whoisServers
 }
 
 // ErrNotLoopback is returned for a Host that is not a loopback address.
@@ -79,6 +90,8 @@ func NewServer(w *World, c ServerConfig) (*Server, error) {
 			flt: newFaulter(c.Faults[r], c.Seed+uint64(i))}
 	}
 	s.data = &dataServer{srv: s}
+	s.cymru = newCymruServer(w, c.Cymru, c.Now)
+	s.whois = newWhoisServers(s)
 	return s, nil
 }
 
@@ -107,6 +120,18 @@ func (s *Server) Start() error {
 	}
 	handlers[ln] = s.data
 	s.dataURL = "http://" + ln.Addr().String() + "/"
+	cln, err := s.listen(s.cfg.CymruPort)
+	if err != nil {
+		closeAll()
+		return fmt.Errorf("start cymru server: %w", err)
+	}
+	s.cymruAt = cln.Addr().String()
+	s.cymru.serve(cln)
+	if err := s.whois.start(); err != nil {
+		closeAll()
+		s.cymru.close()
+		return err
+	}
 	for ln, h := range handlers {
 		s.serve(ln, h)
 	}
@@ -133,6 +158,8 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fresh.closeAll()
+	s.cymru.close()
+	s.whois.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var errs []error
@@ -151,6 +178,12 @@ func (s *Server) URL(r ipatlas.Registry) string { return s.urls[r] }
 
 // DataURL is the base URL of the data server, ending in "/".
 func (s *Server) DataURL() string { return s.dataURL }
+
+// CymruAddr is the host:port of the Team Cymru bulk whois service.
+func (s *Server) CymruAddr() string { return s.cymruAt }
+
+// CymruStats returns the Cymru service's counters.
+func (s *Server) CymruStats() CymruStats { return s.cymru.stats() }
 
 // BootstrapURL is the base under which ipv4.json and ipv6.json live.
 func (s *Server) BootstrapURL() string { return s.dataURL + "rdap/" }

@@ -21,10 +21,23 @@ import (
 // derived from it (the lookup index) overlaps the write; an error from it
 // undoes the add.
 func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending, alongside func([]history.Stored) error) ([]ipatlas.Snapshot, []history.Stored, error) {
+	fixed := func([]history.Stored) ([]history.Pending, error) { return pending, nil }
+	return s.addSnapshots(ctx, fixed, nil, alongside)
+}
+
+// addSnapshots is AddSnapshots with the pending snapshots made by build
+// from the history as the transaction reads it, and also, when not nil,
+// writing more in the same transaction.
+func (s *Store) addSnapshots(ctx context.Context, build func([]history.Stored) ([]history.Pending, error),
+	also func(*sql.Tx) error, alongside func([]history.Stored) error) ([]ipatlas.Snapshot, []history.Stored, error) {
 	var added []ipatlas.Snapshot
 	var after []history.Stored
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		stored, err := timeline(ctx, tx)
+		if err != nil {
+			return err
+		}
+		pending, err := build(stored)
 		if err != nil {
 			return err
 		}
@@ -44,6 +57,9 @@ func (s *Store) AddSnapshots(ctx context.Context, pending []history.Pending, alo
 			done <- nil
 		}
 		added, err = writeSnapshots(ctx, tx, writes, inserts)
+		if err == nil && also != nil {
+			err = also(tx)
+		}
 		if aerr := <-done; err == nil {
 			err = aerr
 		}
@@ -66,9 +82,16 @@ func numberNew(ctx context.Context, tx *sql.Tx, writes []history.Write) ([]bool,
 	now := time.Unix(0, time.Now().UnixNano()).UTC()
 	inserts := make([]bool, len(writes))
 	for i := range writes {
-		if sn := &writes[i].Snapshot; sn.ID == 0 {
+		switch sn := &writes[i].Snapshot; {
+		case sn.ID == 0:
 			last++
 			sn.ID, sn.Created, inserts[i] = last, now, true
+		case writes[i].Pending:
+			// A replaced snapshot is stored anew. Its creation time is part
+			// of the history's stamp, so an index built before (and a server
+			// holding one) is seen to be stale even when the replacement
+			// changed payloads only and every count stayed the same.
+			sn.Created = now
 		}
 	}
 	return inserts, nil
@@ -86,8 +109,8 @@ func writeSnapshots(ctx context.Context, tx *sql.Tx, writes []history.Write, ins
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				sn.ID, sn.At.UnixNano(), sn.Datetime, sn.Source, sn.Created.UnixNano(), sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops))
 		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE snapshots SET source = ?, records = ?, added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
-				sn.Source, sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
+			_, err = tx.ExecContext(ctx, `UPDATE snapshots SET source = ?, created = ?, records = ?, added = ?, removed = ?, changed = ?, delta = ? WHERE id = ?`,
+				sn.Source, sn.Created.UnixNano(), sn.Records, sn.Added, sn.Removed, sn.Changed, history.Encode(w.Ops), sn.ID)
 		}
 		if err != nil {
 			return nil, err

@@ -25,6 +25,7 @@ type crawlFlags struct {
 	refresh     bool
 	maxAge      time.Duration
 	every       time.Duration
+	verify      int
 }
 
 func (f *crawlFlags) register(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (f *crawlFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.refresh, "refresh", false, "re-crawl a complete database at the lowest cost (a new snapshot): first the units whose\ndelegated-stats records changed, then answers older than --max-age, oldest first; the rest is carried over")
 	fs.DurationVar(&f.maxAge, "max-age", 30*24*time.Hour, "with --refresh, ask again about unchanged units whose answers are older than this (0: all of them)")
 	fs.DurationVar(&f.every, "every", 0, "keep crawling: refresh every `DURATION` (e.g. 24h) until stopped; implies --refresh")
+	fs.IntVar(&f.verify, "verify", 0, "after the crawl, ask each registry loaded from a dump about `N` of its addresses and report where RDAP and the dump differ")
 }
 
 // check refuses flag combinations that cannot mean anything.
@@ -53,6 +55,8 @@ func (f *crawlFlags) check() error {
 		return usageErr("--every %s: want at least 1s", f.every)
 	case f.every > 0 && f.planOnly:
 		return usageErr("--every and --plan-only: a loop needs a crawler; run workers with --follow instead")
+	case f.verify < 0:
+		return usageErr("--verify %d: want 0 or more addresses", f.verify)
 	}
 	return nil
 }
@@ -65,6 +69,10 @@ to resume after a crash or Ctrl-C; on a complete database it does nothing.
 
 With --db postgres://… the run is shared: --plan-only plans it, and any number
 of 'ipatlas worker' processes (this crawl included) walk it together.
+
+--via whois[=REGISTRIES] asks those registries (all when none are named) over
+WHOIS, port 43, instead of RDAP: the same walk, limits and records, from their
+text answers; --whois-server REG=HOST:PORT points a registry's WHOIS elsewhere.
 
 --refresh keeps a complete database fresh at the lowest cost: a new run that
 asks first about the units whose delegated-stats records changed since the
@@ -86,6 +94,9 @@ repeats that forever; --max-queries caps what one run may spend.`)
 	if errors.Is(err, crawl.ErrBudgetSpent) {
 		return nil // a planned stop, said so
 	}
+	if err == nil && f.verify > 0 {
+		err = f.verifyDumps(ctx, e, f.verify)
+	}
 	return err
 }
 
@@ -96,10 +107,11 @@ func (f *crawlFlags) loop(ctx context.Context, e *env) error {
 	for {
 		began := time.Now()
 		res, err := f.crawl(ctx, e)
-		if errors.Is(err, crawl.ErrBudgetSpent) {
-			err = nil // resumed at the next turn
-		}
-		if err != nil || ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
+			return nil // interrupted, at any step of a turn: a clean stop
+		case errors.Is(err, crawl.ErrBudgetSpent): // resumed at the next turn
+		case err != nil:
 			return err
 		}
 		f.refresh = true
@@ -224,7 +236,11 @@ func (f *crawlFlags) plan(ctx context.Context, e *env, db *database, o planOptio
 	if err != nil {
 		return ipatlas.Run{}, false, err
 	}
-	plan, err := crawl.MakePlan(crawl.PlanInput{Delegated: files, Within: o.within, Registries: o.registries})
+	dumped, err := plannedDumps(ctx, e, db, o.registries)
+	if err != nil {
+		return ipatlas.Run{}, false, err
+	}
+	plan, err := crawl.MakePlan(crawl.PlanInput{Delegated: files, Within: o.within, Registries: o.registries, Dumped: dumped})
 	if err != nil {
 		return ipatlas.Run{}, false, err
 	}

@@ -97,6 +97,12 @@ func ensureSnapshot(ctx context.Context, e *env, store *sqlite.Store, db string,
 // the lookup index up to date.
 func snapshotRun(ctx context.Context, e *env, store *sqlite.Store, db string, run ipatlas.Run) error {
 	p, err := crawl.Snapshot(ctx, store, run)
+	if err == nil {
+		p, err = withDumps(ctx, store, run, p)
+	}
+	if err == nil {
+		err = carryOriginAS(ctx, e, store, &p)
+	}
 	if err != nil {
 		return err
 	}

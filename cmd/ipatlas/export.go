@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/sqlite"
 	"github.com/ipatlas/ipatlas/whipfile"
 )
 
@@ -38,16 +39,52 @@ Whip's layout ({"begin", "end", "datetime", …}), sorted, IPv4 before IPv6.`)
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	datetime := crawl.RunDatetime(run)
-	var buf []byte
-	err = store.Networks(ctx, run.ID, func(n ipatlas.Network) (err error) {
-		buf, err = writeWhip(bw, n, datetime, buf)
-		return err
-	})
+	err = exportRun(ctx, store, run, bw)
 	if err == nil {
 		err = bw.Flush()
 	}
 	return joinClose(err, closeOut)
+}
+
+// exportRun writes a run's networks. From an embedded database it writes
+// the run's snapshot when the history has it: its records are the run's
+// networks with what was added to them since (the origin AS of 'enrich
+// asn'). Otherwise, and from PostgreSQL, it writes the networks recorded.
+func exportRun(ctx context.Context, store *database, run ipatlas.Run, w io.Writer) error {
+	datetime := crawl.RunDatetime(run)
+	var buf []byte
+	if s, ok := store.Store.(*sqlite.Store); ok {
+		records, found, err := runSnapshot(ctx, s, run)
+		if err != nil || found {
+			for _, r := range records {
+				buf = append(whipfile.AppendLine(buf[:0], r.Range.From, r.Range.To, datetime, r.Payload), '\n')
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+			}
+			return err
+		}
+	}
+	return store.Networks(ctx, run.ID, func(n ipatlas.Network) (err error) {
+		buf, err = writeWhip(w, n, datetime, buf)
+		return err
+	})
+}
+
+// runSnapshot is the records of a run's snapshot in the embedded history;
+// found is false when the history has none (a run still in progress).
+func runSnapshot(ctx context.Context, store *sqlite.Store, run ipatlas.Run) (records []ipatlas.Record, found bool, err error) {
+	snaps, err := store.Snapshots(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	for k, s := range snaps {
+		if s.At.Equal(run.Started) && !run.Finished.IsZero() {
+			records, err = stateOf(ctx, store, k)
+			return records, true, err
+		}
+	}
+	return nil, false, nil
 }
 
 func openOut(e *env, path string) (io.Writer, func() error, error) {

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/index"
 	"github.com/ipatlas/ipatlas/internal/parallel"
@@ -59,13 +60,23 @@ is stored.`)
 // snapshots are written, put in place once they are committed. stored is
 // called once they are.
 func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, pending []history.Pending, stored func()) error {
+	add := func(alongside func([]history.Stored) error) ([]ipatlas.Snapshot, []history.Stored, error) {
+		return store.AddSnapshots(ctx, pending, alongside)
+	}
+	return addToHistory(e, db, len(pending), add, stored)
+}
+
+// addToHistory is addSnapshots for any way of adding snapshots to the
+// embedded history: add stores them, calling alongside with the history
+// it writes.
+func addToHistory(e *env, db string, pending int, add func(alongside func([]history.Stored) error) ([]ipatlas.Snapshot, []history.Stored, error), stored func()) error {
 	final := indexPath(db)
 	next := final + ".next"
 	defer os.Remove(next) // left only when the add failed
 	var st index.Stats
 	var took time.Duration
 	built := false // alongside the write: only when something was written
-	added, timeline, err := store.AddSnapshots(ctx, pending, func(timeline []history.Stored) error {
+	added, timeline, err := add(func(timeline []history.Stored) error {
 		start := time.Now()
 		var err error
 		if st, err = index.Build(next, index.FromTimeline(timeline)); err != nil {
@@ -80,7 +91,7 @@ func addSnapshots(ctx context.Context, e *env, store *sqlite.Store, db string, p
 	for _, s := range added {
 		fmt.Fprintf(e.stdout, "snapshot %d  %-25s %8d ranges  +%d -%d ~%d  %s\n", s.ID, s.Datetime, s.Records, s.Added, s.Removed, s.Changed, s.Source)
 	}
-	printUnchanged(e, len(pending)-len(added))
+	printUnchanged(e, pending-len(added))
 	stored()
 	if built {
 		if err := os.Rename(next, final); err != nil {

@@ -30,17 +30,21 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"crawl", "crawl the registries' RDAP services into the database (resumable); --plan-only for a fleet", runCrawl},
+		{"crawl", "crawl the registries' RDAP services (or WHOIS, --via whois) into the database (resumable); --plan-only for a fleet", runCrawl},
+		{"coverage", "how much of the registered space a snapshot covers, per registry, and its holes", runCoverage},
 		{"diff", "list the networks added, removed and changed between two snapshots", runDiff},
 		{"demo", "run the whole job offline against the built-in registry simulator", runDemo},
+		{"enrich", "add each network's origin AS to a snapshot, from Team Cymru's IP-to-ASN service", runEnrich},
 		{"export", "export the crawled networks (JSON lines, Whip's layout)", runExport},
 		{"index", "build or verify the lookup index of the database's history", runIndex},
 		{"load", "load Whip-format snapshot files into the history", runLoad},
+		{"load-dump", "load bulk RPSL dumps (RIPE NCC, APNIC, AFRINIC) into the history: no queries", runLoadDump},
 		{"lookup", "look addresses up: latest, at a datetime, or their whole history", runLookup},
 		{"migrate", "bring the database's schema up to date (workers also do it when they start)", runMigrate},
 		{"serve", "serve lookups over HTTP with Whip's API (GET /ip/{addr})", runServe},
 		{"snapshots", "list the snapshots of the history", runSnapshots},
-		{"sim", "run the registry simulator (RDAP for five RIRs, bootstrap and delegated files)", runSim},
+		{"sim", "run the registry simulator (RDAP and WHOIS for five RIRs, bootstrap and delegated files)", runSim},
+		{"stats", "allocation analytics of a snapshot or of delegated-stats files: sizes, coverage, gaps, top holders", runStats},
 		{"status", "show a crawl's progress from the database", runStatus},
 		{"version", "print the version", runVersion},
 		{"worker", "work on the latest run of a shared PostgreSQL database, beside other workers", runWorker},

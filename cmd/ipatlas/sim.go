@@ -47,7 +47,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.transfer, "transfer-share", 0, "share of IPv4 top-level blocks transferred to another registry (default 0.03)")
 	fs.Float64Var(&f.gaps, "gap-share", 0, "share of top-level slots left unregistered (default 0.05)")
 	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback `address` to listen on")
-	fs.IntVar(&f.portBase, "port-base", 0, "first `port`: AFRINIC, APNIC, ARIN, LACNIC, RIPE NCC and the data server take six in a row (0: free ports)")
+	fs.IntVar(&f.portBase, "port-base", 0, "first `port`: AFRINIC, APNIC, ARIN, LACNIC, RIPE NCC and the data server take six in a row,\nthe registries' WHOIS servers the next five (0: free ports)")
 	fs.StringVar(&f.limits, "limits", "none", "rate limits: \"none\" or \"real\" (LACNIC 10/min then a 5-minute block, others a few per second)")
 	fs.Var(&f.limit, "limit", "one registry's rate limit per client address (repeatable), e.g. lacnic=10/m,burst=10,block=5m: `REG=RATE[/s|/m|/h][,burst=N][,block=DUR][,retry-after]`")
 	fs.Var(&f.faults, "faults", "faults injected into a registry's answers (repeatable), each a share P of requests: `REG|all=5xx=P,reset=P,truncate=P,malformed=P,slow=P,slow-delay=DUR,latency=DUR`")
@@ -139,8 +139,8 @@ func (f *simFlags) serverConfig() (regsim.ServerConfig, error) {
 	}); err != nil {
 		return c, err
 	}
-	if f.portBase < 0 || f.portBase > 65535-6 {
-		return c, usageErr("--port-base %d: want 0 or a port up to 65529", f.portBase)
+	if f.portBase < 0 || f.portBase > 65535-11 {
+		return c, usageErr("--port-base %d: want 0 or a port up to 65524", f.portBase)
 	}
 	if f.portBase > 0 {
 		c.Ports = map[ipatlas.Registry]int{}
@@ -148,6 +148,10 @@ func (f *simFlags) serverConfig() (regsim.ServerConfig, error) {
 			c.Ports[r] = f.portBase + i
 		}
 		c.DataPort = f.portBase + len(ipatlas.Registries())
+		c.WhoisPorts = map[ipatlas.Registry]int{}
+		for i, r := range ipatlas.Registries() {
+			c.WhoisPorts[r] = c.DataPort + 1 + i
+		}
 	}
 	return c, nil
 }
@@ -205,16 +209,21 @@ func eachRegistrySpec(flagName string, values []string, set func(ipatlas.Registr
 func runSim(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "sim", "[flags]", `Run the registry simulator: RDAP servers for AFRINIC, APNIC, ARIN, LACNIC and
 RIPE NCC on loopback, with each registry's answer shapes, redirects, rate limits
-and faults; the RFC 9224 bootstrap files and delegated-stats files on a data
-server; counters at /sim/stats. It prints where everything listens and serves
-until interrupted.
+and faults, and their WHOIS servers (port 43 protocol, each registry's text
+format, referrals, the same limits and faults); the RFC 9224 bootstrap files
+and delegated-stats files on a data server; counters at /sim/stats (WHOIS at
+/sim/whois-stats). It prints where everything listens and serves until
+interrupted.
 
 With --truth FILE it writes the ground truth instead (the networks a perfect
 walk records, as JSON lines; "-" for standard output) and a per-registry
-summary, and exits.`)
+summary, and exits. With --dumps DIR it writes the split RPSL dumps of RIPE
+NCC, APNIC and AFRINIC (ripe.db.inetnum.gz, …; for 'ipatlas load-dump')
+into DIR, dated by the world's epoch, and exits.`)
 	var f simFlags
 	f.register(fs)
 	truth := fs.String("truth", "", "write the perfect walk as JSON lines to `FILE` (\"-\": stdout) and exit")
+	dumps := fs.String("dumps", "", "write the registries' split RPSL dumps into `DIR` and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -227,6 +236,9 @@ summary, and exits.`)
 	}
 	if *truth != "" {
 		return writeTruth(e, w, *truth)
+	}
+	if *dumps != "" {
+		return writeDumps(e, w, *dumps)
 	}
 	srv, err := f.start(w)
 	if err != nil {
@@ -245,11 +257,30 @@ func printListeners(out io.Writer, srv *regsim.Server) {
 	for _, r := range ipatlas.Registries() {
 		fmt.Fprintf(out, "%-8s RDAP       %s\n", r, srv.URL(r))
 	}
+	for _, r := range ipatlas.Registries() {
+		fmt.Fprintf(out, "%-8s WHOIS      %s\n", r, srv.WhoisAddr(r))
+	}
 	fmt.Fprintf(out, "bootstrap           %sipv4.json  %sipv6.json\n", srv.BootstrapURL(), srv.BootstrapURL())
 	for _, r := range ipatlas.Registries() {
 		fmt.Fprintf(out, "%-8s delegated  %s\n", r, srv.DelegatedURL(r))
 	}
-	fmt.Fprintf(out, "stats               %ssim/stats\n", srv.DataURL())
+	for _, r := range regsim.DumpRegistries() {
+		fmt.Fprintf(out, "%-8s dumps      %s\n", r, strings.Join(srv.DumpURLs(r), " "))
+	}
+	fmt.Fprintf(out, "cymru    origin AS  %s (bulk whois: begin, verbose, one address a line, end)\n", srv.CymruAddr())
+	fmt.Fprintf(out, "stats               %ssim/stats  %ssim/whois-stats\n", srv.DataURL(), srv.DataURL())
+}
+
+// writeDumps writes the world's split RPSL dumps into dir.
+func writeDumps(e *env, w *regsim.World, dir string) error {
+	paths, err := w.WriteDumps(dir)
+	if err != nil {
+		return fmt.Errorf("--dumps: %w", err)
+	}
+	for _, p := range paths {
+		fmt.Fprintln(e.stdout, p)
+	}
+	return nil
 }
 
 func writeTruth(e *env, w *regsim.World, path string) error {

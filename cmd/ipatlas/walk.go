@@ -12,7 +12,6 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
-	"github.com/ipatlas/ipatlas/rdap"
 )
 
 // walkFlags are what crawl and worker share: the database, how to reach
@@ -31,6 +30,7 @@ type walkFlags struct {
 	leaseTTL    time.Duration
 	metrics     string
 	maxQueries  int64
+	via         viaFlags
 }
 
 func (f *walkFlags) register(fs *flag.FlagSet, progress string) {
@@ -47,12 +47,14 @@ func (f *walkFlags) register(fs *flag.FlagSet, progress string) {
 	fs.DurationVar(&f.leaseTTL, "lease-ttl", 5*time.Minute, "how long a unit stays claimed by a worker that stops renewing it")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (e.g. :9100)")
 	fs.Int64Var(&f.maxQueries, "max-queries", 0, "stop after `N` queries, every answer committed (0: no limit); run again to resume")
+	f.via.register(fs)
 }
 
 // walkOptions are the parsed rates and source address.
 type walkOptions struct {
 	rates  map[ipatlas.Registry]float64
 	source netip.Addr
+	via    viaOptions
 }
 
 func (f *walkFlags) options() (walkOptions, error) {
@@ -79,6 +81,9 @@ func (f *walkFlags) options() (walkOptions, error) {
 	}
 	var err error
 	if o.source, err = checkSourceAddr(f.sourceAddr); err != nil {
+		return o, err
+	}
+	if o.via, err = f.via.options(); err != nil {
 		return o, err
 	}
 	o.rates = crawl.DefaultRates()
@@ -122,13 +127,9 @@ func checkListenAddr(flagName, addr string) error {
 	return nil
 }
 
-// newCrawler builds the crawler and its RDAP client for the store.
+// newCrawler builds the crawler and its RDAP or WHOIS clients for the store.
 func (f *walkFlags) newCrawler(ctx context.Context, store ipatlas.Store, o walkOptions, logger *slog.Logger) (*crawl.Crawler, error) {
-	boot, err := crawl.Fetcher{}.Bootstrap(ctx, f.bootstrap)
-	if err != nil {
-		return nil, err
-	}
-	client, err := rdap.NewClient(rdap.ClientConfig{Bootstrap: boot, MaxConnsPerHost: f.concurrency * 2, SourceAddr: o.source})
+	client, err := f.querier(ctx, o)
 	if err != nil {
 		return nil, err
 	}
