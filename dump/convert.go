@@ -52,6 +52,18 @@ func Network(o rpsl.Object, file string, h *Holders) (ipatlas.Network, error) {
 	return n, nil
 }
 
+// Unmanaged reports whether a network object is one of the placeholders
+// a registry's database keeps for space it does not manage, which its dump
+// publishes beside the real networks: RIPE NCC's whole-space "IANA-BLK"
+// and its "NON-RIPE-NCC-MANAGED-ADDRESS-BLOCK"s, both of status
+// ALLOCATED UNSPECIFIED, and any registry's object for the whole address
+// space. Kept, they would hold every address no real network holds.
+func Unmanaged(n ipatlas.Network) bool {
+	whole := n.Range.From.IsUnspecified() && !n.Range.To.Next().IsValid()
+	return whole || strings.EqualFold(n.Type, "ALLOCATED UNSPECIFIED") ||
+		strings.HasPrefix(strings.ToUpper(n.Name), "NON-RIPE-NCC-MANAGED")
+}
+
 // converter reads one object, keeping the first problem it meets.
 type converter struct {
 	o    rpsl.Object

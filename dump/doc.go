@@ -37,6 +37,13 @@
 //
 // A dump has no RDAP status, parent handle or origin AS: those stay empty.
 //
+// RIPE NCC's dump also holds placeholders for space it does not manage:
+// the whole space ("IANA-BLK") and each block another registry manages
+// ("NON-RIPE-NCC-MANAGED-ADDRESS-BLOCK"), of status ALLOCATED UNSPECIFIED.
+// They are counted ([Result].Unmanaged) and left out, as is any object for
+// a whole address space: kept, they would hold every address no real
+// network holds.
+//
 // # Malformed objects
 //
 // An object that is not RPSL ([*rpsl.SyntaxError]) or not a network

@@ -67,6 +67,9 @@ type Result struct {
 	// of those, the one whose record sorts first is kept, whatever the
 	// order of the files.
 	Duplicates int
+	// Unmanaged counts the placeholder objects left out: the ones a
+	// registry keeps for space it does not manage (see Unmanaged).
+	Unmanaged int
 }
 
 // ErrMalformed is wrapped by the error a strict load returns when some
@@ -244,6 +247,7 @@ func (l *loader) readNetworks(ctx context.Context) error {
 	}
 	for _, out := range outs {
 		l.res.Records = merge(l.res.Records, out.records)
+		l.res.Unmanaged += out.unmanaged
 		for k, n := range out.covered {
 			l.addCoverage(k, n)
 		}
@@ -301,10 +305,11 @@ func (l *loader) feed(ctx context.Context, file int, r *rpsl.Reader, out chan<- 
 
 // converted is one converter's share of the networks.
 type converted struct {
-	records []ipatlas.Record
-	covered map[coverKey]int
-	scratch []byte // a payload being encoded
-	block   []byte // payloads kept, carved from one block
+	records   []ipatlas.Record
+	covered   map[coverKey]int
+	unmanaged int
+	scratch   []byte // a payload being encoded
+	block     []byte // payloads kept, carved from one block
 }
 
 // blockSize is how much payload one allocation holds: a million small
@@ -328,6 +333,10 @@ func (l *loader) convert(b batch, out *converted) {
 	name := l.res.Files[b.file].Name
 	for _, o := range b.objs {
 		n, err := Network(o, name, l.holders)
+		if err == nil && Unmanaged(n) {
+			out.unmanaged++
+			continue
+		}
 		if err == nil {
 			if out.scratch, err = netjson.AppendRecord(out.scratch[:0], &n); err == nil {
 				out.records = append(out.records, ipatlas.Record{Range: n.Range, Payload: out.keep(out.scratch)})

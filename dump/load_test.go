@@ -181,3 +181,21 @@ func TestLoadRefusesACutDownload(t *testing.T) {
 		t.Errorf("a cut gzip file: %v, want an error naming it", err)
 	}
 }
+
+// TestLoadLeavesOutUnmanagedSpace: the placeholders a RIPE NCC dump keeps
+// for the whole space and for space other registries manage are counted
+// and left out, so they never hold addresses no real network holds.
+func TestLoadLeavesOutUnmanagedSpace(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ripe.db.inetnum")
+	text := "inetnum: 0.0.0.0 - 255.255.255.255\nnetname: IANA-BLK\nstatus: ALLOCATED UNSPECIFIED\nsource: RIPE\n\n" +
+		"inetnum: 1.0.0.0 - 1.255.255.255\nnetname: NON-RIPE-NCC-MANAGED-ADDRESS-BLOCK\nstatus: ALLOCATED UNSPECIFIED\nsource: RIPE\n\n" +
+		"inetnum: 62.0.0.0 - 62.0.0.255\nnetname: REAL\nstatus: ASSIGNED PA\nsource: RIPE\n\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := dump.Load(context.Background(), []string{path}, dump.Options{})
+	if err != nil || res.Unmanaged != 2 || len(res.Records) != 1 || res.Records[0].Range.From.String() != "62.0.0.0" {
+		t.Fatalf("Load = %+v, %v: want the two placeholders left out and the real network kept", res, err)
+	}
+}

@@ -147,6 +147,9 @@ func reportDump(e *env, res *dump.Result, lenient bool) {
 	if res.Malformed > 0 && lenient {
 		fmt.Fprintf(e.stdout, "%d malformed object(s) skipped (--lenient)\n", res.Malformed)
 	}
+	if res.Unmanaged > 0 {
+		fmt.Fprintf(e.stdout, "%d placeholder object(s) for space the registry does not manage left out\n", res.Unmanaged)
+	}
 	if res.Duplicates > 0 {
 		fmt.Fprintf(e.stdout, "%d network(s) dropped: their range was another's\n", res.Duplicates)
 	}
