@@ -143,7 +143,7 @@ func TestCrawlIntoPostgres(t *testing.T) {
 	if code, out, _ := runCmd(t, "status", "--db", dsn); code != 0 || !strings.Contains(out, "complete, finished") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
-	if code, out, _ := runCmd(t, "migrate", "--db", dsn); code != 0 || !strings.Contains(out, "schema up to date (version 2)") {
+	if code, out, _ := runCmd(t, "migrate", "--db", dsn); code != 0 || !strings.Contains(out, "schema up to date (version ") {
 		t.Errorf("migrate on a current schema: exit %d\n%s", code, out)
 	}
 	if n := srv.Repeats(); n != 0 {
