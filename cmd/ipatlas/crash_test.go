@@ -16,7 +16,6 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/internal/simtest"
 	"github.com/ipatlas/ipatlas/regsim"
-	"github.com/ipatlas/ipatlas/sqlite"
 )
 
 // TestMain lets the test binary stand in for the ipatlas command, so tests
@@ -114,11 +113,7 @@ func crawlArgs(srv *regsim.Server, db string, extra ...string) []string {
 // checkCrawled compares the database's latest run with the truth.
 func checkCrawled(t *testing.T, w *regsim.World, db string) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), db, sqlite.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openReadOnly(t, db)
 	run, err := store.LatestRun(context.Background())
 	if err != nil || run.Finished.IsZero() {
 		t.Fatalf("latest run %+v, %v: want a finished run", run, err)

@@ -61,15 +61,7 @@ func TestCrawledRunsBecomeSnapshots(t *testing.T) {
 // about and checks that the answer is the network the walk records there.
 func checkCrawledLookups(t *testing.T, w *regsim.World, db string, steps []regsim.Step) {
 	t.Helper()
-	var in strings.Builder
-	for _, s := range steps {
-		in.WriteString(s.Query.String() + "\n")
-	}
-	code, out, errOut := runWithStdin(t, in.String(), "lookup", "--db", db, "--json")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != len(steps) {
-		t.Fatalf("lookup of %d addresses: exit %d, %d lines\n%s", len(steps), code, len(lines), errOut)
-	}
+	lines := lookupLines(t, db, steps)
 	for i, s := range steps {
 		var rec struct{ Begin, End, Registry, Handle string }
 		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,15 +68,7 @@ func enrichArgs(srv *regsim.Server, db string, extra ...string) []string {
 // fields of the records answered.
 func lookupFields(t *testing.T, db string, steps []regsim.Step) []asnFields {
 	t.Helper()
-	var in strings.Builder
-	for _, s := range steps {
-		in.WriteString(s.Query.String() + "\n")
-	}
-	code, out, errOut := runWithStdin(t, in.String(), "lookup", "--db", db, "--json")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != len(steps) {
-		t.Fatalf("lookup of %d addresses: exit %d, %d lines\n%s", len(steps), code, len(lines), errOut)
-	}
+	lines := lookupLines(t, db, steps)
 	got := make([]asnFields, len(lines))
 	for i, l := range lines {
 		if err := json.Unmarshal([]byte(l), &got[i]); err != nil {
@@ -177,13 +167,7 @@ func TestServeShowsTheEnrichment(t *testing.T) {
 	if code, out, errOut := runCmd(t, crawlArgs(srv, db)...); code != 0 {
 		t.Fatalf("crawl: exit %d\n%s%s", code, out, errOut)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int)
-	go func() {
-		done <- run(ctx, &env{stdout: &out, stderr: &errb}, []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--reload", "20ms"})
-	}()
-	addr := waitForMatch(t, &errb, regexp.MustCompile(`msg=serving addr=(\S+)`))
+	addr, stop := startServe(t, db)
 	step := w.Truth().Steps[3]
 	get := func() asnFields {
 		resp, err := http.Get("http://" + addr + "/ip/" + step.Query.String())
@@ -206,13 +190,10 @@ func TestServeShowsTheEnrichment(t *testing.T) {
 	want := truthFields(w, step.Net)
 	for deadline := time.Now().Add(20 * time.Second); get().origin() != want; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the enriched snapshot was never served: %+v, want %+v\n%s", get(), want, errb.String())
+			t.Fatalf("the enriched snapshot was never served: %+v, want %+v", get(), want)
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exit %d: %s", code, errb.String())
-	}
+	stop()
 }
 
 // garbleServer answers every session with a line that is no answer.

@@ -17,7 +17,6 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/dump"
 	"github.com/ipatlas/ipatlas/regsim"
-	"github.com/ipatlas/ipatlas/sqlite"
 )
 
 // dumpWorld is a world with a little of every registry: enough nesting to
@@ -38,11 +37,7 @@ func dumpWorld(t *testing.T) *regsim.World {
 // latestState is the records of the database's latest snapshot.
 func latestState(t *testing.T, db string) []ipatlas.Record {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), db, sqlite.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openReadOnly(t, db)
 	stored, err := store.Timeline(context.Background())
 	if err != nil || len(stored) == 0 {
 		t.Fatalf("timeline: %d snapshots, %v", len(stored), err)
@@ -135,11 +130,7 @@ func TestLoadDumpThenCrawlAsksOnlyTheOthers(t *testing.T) {
 // crawled registries.
 func checkCrawledOnly(t *testing.T, w *regsim.World, db string, regs []ipatlas.Registry) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), db, sqlite.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openReadOnly(t, db)
 	run, err := store.LatestRun(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -129,13 +129,7 @@ func TestIndexIsRebuiltWhenStaleOrDamaged(t *testing.T) {
 func TestServeSwapsInNewSnapshots(t *testing.T) {
 	t.Parallel()
 	dir, db := loadedDB(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int)
-	go func() {
-		done <- run(ctx, &env{stdout: &out, stderr: &errb}, []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--reload", "20ms"})
-	}()
-	addr := waitForMatch(t, &errb, regexp.MustCompile(`msg=serving addr=(\S+)`))
+	addr, stop := startServe(t, db)
 	getBody := func() string {
 		resp, err := http.Get("http://" + addr + "/ip/1.0.0.7")
 		if err != nil {
@@ -155,14 +149,11 @@ func TestServeSwapsInNewSnapshots(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(getBody(), `"org":"A3"`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the new snapshot was never served: %s", errb.String())
+			t.Fatal("the new snapshot was never served")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exit %d: %s", code, errb.String())
-	}
+	stop()
 }
 
 func waitForMatch(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
