@@ -239,7 +239,11 @@ func clientAddr(r *http.Request) string {
 }
 
 // sleep waits d unless the client goes away first.
-func sleep(r *http.Request, d time.Duration) bool {
+func sleep(r *http.Request, d time.Duration) bool { return sleepUnless(r.Context().Done(), d) }
+
+// sleepUnless waits d, or less if done closes first; it reports whether it
+// waited the whole time.
+func sleepUnless(done <-chan struct{}, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
@@ -248,7 +252,7 @@ func sleep(r *http.Request, d time.Duration) bool {
 	select {
 	case <-t.C:
 		return true
-	case <-r.Context().Done():
+	case <-done:
 		return false
 	}
 }

@@ -163,19 +163,7 @@ func hostOf(addr string) string {
 }
 
 // sleep waits d unless the servers close first.
-func (ws *whoisServers) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ws.done:
-		return false
-	}
-}
+func (ws *whoisServers) sleep(d time.Duration) bool { return sleepUnless(ws.done, d) }
 
 // admit applies the rate limit; a zero answer means the query may proceed.
 func (rs *whoisServer) admit(client string, now time.Time) answer {
