@@ -48,8 +48,13 @@ func Unavailable(ctx context.Context, b Backoff, onWait func(attempt int, wait t
 	}
 }
 
-// Sleep sleeps for d or until ctx is done, returning ctx's error then.
+// Sleep sleeps for d or until ctx is done, returning ctx's error then. A
+// ctx already done returns at once, even for a wait short enough to have
+// ended too (select would pick either).
 func Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
