@@ -1,0 +1,4 @@
+package mapimg
+
+// TopFields is the records' fast reader, for comparing with encoding/json.
+var TopFields = topFields
