@@ -478,7 +478,8 @@ func (r *Reader) skipString() error {
 			r.pos++
 			return nil
 		case c == '\\':
-			if _, err := r.escape(nil); err != nil {
+			var rn [utf8.UTFMax]byte // room for the escape's rune: skipping allocates nothing
+			if _, err := r.escape(rn[:0]); err != nil {
 				return err
 			}
 		case c < ' ':
