@@ -1,8 +1,16 @@
 // Package whipfile reads Whip's JSON-lines snapshots: one range per line
 // with "begin", "end" and "datetime", and any other fields, which are kept
 // as the record's payload. Files are validated as Whip specifies (sorted,
-// non-overlapping, one datetime per file, begin ≤ end, valid addresses,
-// ISO 8601 datetimes); gzip is read transparently.
+// one datetime per file, begin ≤ end, valid addresses, ISO 8601
+// datetimes); gzip is read transparently.
+//
+// Whip wants ranges that do not overlap. Registries nest networks (an
+// assignment inside an allocation) and ipatlas's history keeps them, so a
+// range may lie inside an earlier one, and comes after it: ranges are
+// ordered by first address, the wider of two with the same first address
+// first (ipatlas.CompareRecords), which is how 'ipatlas export' writes
+// them. Ranges that partly overlap stay an error. Whip itself refuses any
+// overlap, nested ranges included.
 package whipfile
 
 import (
@@ -114,7 +122,14 @@ type parser struct {
 	file  *File
 	line  int
 	arena []byte
-	last  netip.Addr // end of the previous range
+	prev  ipatlas.Range // the previous range
+	open  []openRange   // the ranges holding the previous one, outermost first, and it
+}
+
+// openRange is a range a later one may lie inside, with its line.
+type openRange struct {
+	rng  ipatlas.Range
+	line int
 }
 
 // parseLine reads one line: a JSON object.
@@ -221,8 +236,9 @@ func appendKey(b, key []byte) []byte {
 	return append(b, '"')
 }
 
-// checkRange parses begin and end and checks the order against the
-// previous line: sorted, not overlapping, IPv4 before IPv6.
+// checkRange parses begin and end and checks the range against the ones
+// before it: sorted, IPv4 before IPv6, and inside or after each earlier
+// one.
 func (p *parser) checkRange(begin, end []byte) (ipatlas.Range, error) {
 	from, ok := parseAddr(begin)
 	if !ok {
@@ -236,11 +252,43 @@ func (p *parser) checkRange(begin, end []byte) (ipatlas.Range, error) {
 	if err != nil {
 		return ipatlas.Range{}, p.errorf("end", "%s - %s is not a range: %v", begin, end, err)
 	}
-	if p.last.IsValid() && !p.last.Less(rng.From) {
-		return ipatlas.Range{}, p.errorf("begin", "%s is not after the previous range's end %s (ranges must be sorted and must not overlap)", rng.From, p.last)
+	if err := p.checkOrder(rng); err != nil {
+		return ipatlas.Range{}, err
 	}
-	p.last = rng.To
-	return rng, nil
+	return rng, p.checkNesting(rng)
+}
+
+// checkOrder holds a range to come after the previous one
+// (ipatlas.CompareRecords), each range once.
+func (p *parser) checkOrder(rng ipatlas.Range) error {
+	prev := p.prev
+	p.prev = rng
+	switch {
+	case !prev.From.IsValid():
+		return nil
+	case rng.From.Less(prev.From):
+		return p.errorf("begin", "%s is before the previous range's begin %s (ranges must be sorted, IPv4 before IPv6)", rng.From, prev.From)
+	case rng.From != prev.From || rng.To.Less(prev.To):
+		return nil
+	case rng.To == prev.To:
+		return p.errorf("", "%s repeats the previous range (each range once)", rng)
+	}
+	return p.errorf("end", "%s holds the previous range %s, so it must come before it (a range comes before the ranges nested in it)", rng, prev)
+}
+
+// checkNesting holds a range to lie inside each earlier range it
+// overlaps: the ranges still open at its start, those not ended before
+// it, hold one another.
+func (p *parser) checkNesting(rng ipatlas.Range) error {
+	for len(p.open) > 0 && p.open[len(p.open)-1].rng.To.Less(rng.From) {
+		p.open = p.open[:len(p.open)-1]
+	}
+	if n := len(p.open); n > 0 && p.open[n-1].rng.To.Less(rng.To) {
+		o := p.open[n-1]
+		return p.errorf("end", "%s overlaps %s (line %d) without lying inside it (ranges may nest, but must not partly overlap)", rng, o.rng, o.line)
+	}
+	p.open = append(p.open, openRange{rng, p.line})
+	return nil
 }
 
 // checkDatetime parses the first line's datetime and holds every other

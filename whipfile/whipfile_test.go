@@ -5,12 +5,17 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/whipfile"
 )
 
@@ -77,9 +82,16 @@ func TestBadInputNamesFileLineAndField(t *testing.T) {
 		{"bad end", `{"begin":"1.0.0.0","end":"fe80::1%eth0","datetime":"2024-01-01"}`, `in.jsonl:1: end: "fe80::1%eth0" is not an IP address`},
 		{"begin after end", `{"begin":"1.0.0.9","end":"1.0.0.1","datetime":"2024-01-01"}`, "in.jsonl:1: end: 1.0.0.9 - 1.0.0.1 is not a range"},
 		{"mixed versions", `{"begin":"1.0.0.0","end":"::1","datetime":"2024-01-01"}`, "in.jsonl:1: end: 1.0.0.0 - ::1 is not a range"},
-		{"overlap", ok + `{"begin":"1.0.0.255","end":"1.0.1.0","datetime":"2024-01-01"}`, "in.jsonl:2: begin: 1.0.0.255 is not after the previous range's end 1.0.0.255"},
-		{"unsorted", ok + `{"begin":"0.0.0.0","end":"0.0.0.1","datetime":"2024-01-01"}`, "in.jsonl:2: begin: 0.0.0.0 is not after"},
-		{"IPv6 before IPv4", `{"begin":"::1","end":"::1","datetime":"2024-01-01"}` + "\n" + ok, "in.jsonl:2: begin: 1.0.0.0 is not after the previous range's end ::1"},
+		{"overlap", ok + `{"begin":"1.0.0.255","end":"1.0.1.0","datetime":"2024-01-01"}`,
+			"in.jsonl:2: end: 1.0.0.255 - 1.0.1.0 overlaps 1.0.0.0 - 1.0.0.255 (line 1) without lying inside it"},
+		{"overlap of an outer range", ok + `{"begin":"1.0.0.16","end":"1.0.0.31","datetime":"2024-01-01"}` + "\n" +
+			`{"begin":"1.0.0.128","end":"1.0.1.0","datetime":"2024-01-01"}`,
+			"in.jsonl:3: end: 1.0.0.128 - 1.0.1.0 overlaps 1.0.0.0 - 1.0.0.255 (line 1) without lying inside it"},
+		{"unsorted", ok + `{"begin":"0.0.0.0","end":"0.0.0.1","datetime":"2024-01-01"}`, "in.jsonl:2: begin: 0.0.0.0 is before the previous range's begin 1.0.0.0"},
+		{"IPv6 before IPv4", `{"begin":"::1","end":"::1","datetime":"2024-01-01"}` + "\n" + ok, "in.jsonl:2: begin: 1.0.0.0 is before the previous range's begin ::1"},
+		{"repeated range", ok + ok, "in.jsonl:2: 1.0.0.0 - 1.0.0.255 repeats the previous range"},
+		{"nested first", `{"begin":"1.0.0.0","end":"1.0.0.15","datetime":"2024-01-01"}` + "\n" + ok,
+			"in.jsonl:2: end: 1.0.0.0 - 1.0.0.255 holds the previous range 1.0.0.0 - 1.0.0.15, so it must come before it"},
 		{"two datetimes", ok + `{"begin":"1.0.1.0","end":"1.0.1.1","datetime":"2024-01-08"}`, `in.jsonl:2: datetime: "2024-01-08" differs from the file's "2024-01-01"`},
 		{"bad datetime", `{"begin":"1.0.0.0","end":"1.0.0.255","datetime":"yesterday"}`, `in.jsonl:1: datetime: "yesterday" is not an ISO 8601`},
 		{"empty", "\n\n", "in.jsonl:2: no records"},
@@ -122,12 +134,14 @@ func TestParseDatetimeForms(t *testing.T) {
 	}
 }
 
-// FuzzRead: Read never panics, and what it accepts keeps Whip's rules:
-// ranges sorted and disjoint, each payload a JSON object.
+// FuzzRead: Read never panics, and what it accepts keeps the rules:
+// ranges sorted (ipatlas.CompareRecords), each once, any two nested or
+// apart, each payload a JSON object.
 func FuzzRead(f *testing.F) {
 	seed, _ := os.ReadFile("testdata/snap-2024-01-01.jsonl")
 	f.Add(seed)
 	f.Add([]byte(`{"begin":"1.0.0.0","end":"1.0.0.255","datetime":"2024-01-01","x":[1,{"y":null}]}`))
+	f.Add([]byte(nestedFile))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := whipfile.Read("fuzz", bytes.NewReader(data))
 		if err != nil {
@@ -137,11 +151,100 @@ func FuzzRead(f *testing.F) {
 			if !json.Valid(r.Payload) || r.Payload[0] != '{' {
 				t.Fatalf("record %d payload %q is not a JSON object", i, r.Payload)
 			}
-			if r.Range.To.Less(r.Range.From) || (i > 0 && !file.Records[i-1].Range.To.Less(r.Range.From)) {
-				t.Fatalf("record %d %s out of order", i, r.Range)
-			}
+		}
+		if err := wellNested(file.Records); err != nil {
+			t.Fatal(err)
 		}
 	})
+}
+
+// wellNested is the rule Read enforces, checked the slow, obvious way:
+// every pair in order, and nested or apart.
+func wellNested(records []ipatlas.Record) error {
+	for i, a := range records {
+		if a.Range.To.Less(a.Range.From) {
+			return fmt.Errorf("record %d %s is not a range", i, a.Range)
+		}
+		for j := i + 1; j < len(records); j++ {
+			b := records[j]
+			if ipatlas.CompareRecords(a, b) >= 0 {
+				return fmt.Errorf("records %d %s and %d %s out of order", i, a.Range, j, b.Range)
+			}
+			if a.Range.Overlaps(b.Range) && !a.Range.ContainsRange(b.Range) {
+				return fmt.Errorf("records %d %s and %d %s partly overlap", i, a.Range, j, b.Range)
+			}
+		}
+	}
+	return nil
+}
+
+// nestedFile has nested ranges as a crawl records them: a network before
+// the ones inside it, one of them at its first address, one nested two
+// deep, IPv4 before IPv6.
+const nestedFile = `{"begin":"1.0.0.0","end":"1.0.0.255","datetime":"2024-01-01","n":"outer"}
+{"begin":"1.0.0.0","end":"1.0.0.63","datetime":"2024-01-01","n":"first quarter"}
+{"begin":"1.0.0.8","end":"1.0.0.15","datetime":"2024-01-01","n":"two deep"}
+{"begin":"1.0.0.64","end":"1.0.0.64","datetime":"2024-01-01","n":"one address"}
+{"begin":"1.0.0.255","end":"1.0.0.255","datetime":"2024-01-01","n":"last address"}
+{"begin":"1.0.1.0","end":"1.0.1.9","datetime":"2024-01-01","n":"after"}
+{"begin":"2001:db8::","end":"2001:db8::ffff","datetime":"2024-01-01","n":"v6 outer"}
+{"begin":"2001:db8::100","end":"2001:db8::1ff","datetime":"2024-01-01","n":"v6 inner"}
+`
+
+// TestNestedRangesAreRead: a range inside an earlier one is read, in order,
+// with its payload.
+func TestNestedRangesAreRead(t *testing.T) {
+	t.Parallel()
+	f, err := whipfile.Read("nested.jsonl", strings.NewReader(nestedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range f.Records {
+		got = append(got, r.Range.String()+" "+string(r.Payload))
+	}
+	want := []string{
+		`1.0.0.0 - 1.0.0.255 {"n":"outer"}`, `1.0.0.0 - 1.0.0.63 {"n":"first quarter"}`, `1.0.0.8 - 1.0.0.15 {"n":"two deep"}`,
+		`1.0.0.64 - 1.0.0.64 {"n":"one address"}`, `1.0.0.255 - 1.0.0.255 {"n":"last address"}`, `1.0.1.0 - 1.0.1.9 {"n":"after"}`,
+		`2001:db8:: - 2001:db8::ffff {"n":"v6 outer"}`, `2001:db8::100 - 2001:db8::1ff {"n":"v6 inner"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("read\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestNestingRuleMatchesReference: on seeded random files of a few small
+// ranges, in order or not, Read accepts exactly what wellNested accepts.
+func TestNestingRuleMatchesReference(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 7))
+	accepted := 0
+	for range 5000 {
+		records := make([]ipatlas.Record, 1+rng.IntN(6))
+		var b strings.Builder
+		for i := range records {
+			from := netip.AddrFrom4([4]byte{1, 0, 0, byte(rng.IntN(32))})
+			to := netip.AddrFrom4([4]byte{1, 0, 0, from.As4()[3] + byte(rng.IntN(12))})
+			records[i] = ipatlas.Record{Range: ipatlas.Range{From: from, To: to}, Payload: []byte("{}")}
+		}
+		if rng.IntN(4) > 0 {
+			slices.SortFunc(records, ipatlas.CompareRecords)
+		}
+		for _, r := range records {
+			fmt.Fprintf(&b, `{"begin":"%s","end":"%s","datetime":"2024-01-01"}`+"\n", r.Range.From, r.Range.To)
+		}
+		_, err := whipfile.Read("random.jsonl", strings.NewReader(b.String()))
+		want := wellNested(records)
+		if (err == nil) != (want == nil) {
+			t.Fatalf("Read says %v, the reference %v, of\n%s", err, want, b.String())
+		}
+		if err == nil {
+			accepted++
+		}
+	}
+	if accepted < 250 {
+		t.Errorf("only %d random files were well nested: the test says little", accepted)
+	}
 }
 
 // TestAppendLineReadsBack: lines written by AppendLine read back to the

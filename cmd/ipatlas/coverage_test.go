@@ -189,8 +189,8 @@ func topLevelRecorded(w *regsim.World) map[string]bool {
 	return out
 }
 
-// dropLines copies the top-level ranges of an export (a Whip file holds
-// no nested ranges) without the dropped ones.
+// dropLines copies the top-level ranges of an export (the level coverage
+// measures) without the dropped ones.
 func dropLines(t *testing.T, w *regsim.World, from, to string, dropped []droppedNet) {
 	t.Helper()
 	keep := topLevelRecorded(w)

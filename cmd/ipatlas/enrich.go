@@ -145,6 +145,13 @@ func stateOf(ctx context.Context, store *sqlite.Store, k int) ([]ipatlas.Record,
 	if k >= len(snaps) {
 		return nil, fmt.Errorf("snapshot %d of %d: the history changed while being read", k+1, len(snaps))
 	}
+	return replayTo(snaps, deltas, k)
+}
+
+// replayTo applies the encoded deltas of a history in time order up to
+// its k-th snapshot and returns the records it holds, each delta decoded
+// and dropped in turn.
+func replayTo(snaps []ipatlas.Snapshot, deltas [][]byte, k int) ([]ipatlas.Record, error) {
 	var state []ipatlas.Record
 	for i := 0; i <= k; i++ {
 		ops, err := history.Decode(deltas[i])

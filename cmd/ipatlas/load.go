@@ -19,8 +19,10 @@ func runLoad(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "load", "[flags] FILE…", `Load Whip-format snapshots (JSON lines with "begin", "end", "datetime" and any
 other fields; .gz read transparently) into the database's history. Each file
 is one snapshot; files may come in any order and older than what is stored.
-A bad line stops the load with its file, line and field, and nothing of it
-is stored.`)
+A file's ranges come sorted, IPv4 before IPv6; a range may lie inside an
+earlier one (nested networks, as 'ipatlas export' writes them), never partly
+overlap it. A bad line stops the load with its file, line and field, and
+nothing of it is stored.`)
 	db := fs.String("db", "ipatlas.db", "the embedded database `FILE`")
 	paths, err := parseFlagsAndArgs(fs, args)
 	if err != nil {

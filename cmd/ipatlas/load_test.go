@@ -85,7 +85,7 @@ func TestLoadOfABadFileStoresNothing(t *testing.T) {
 	next := writeSnapshot(t, dir, "2024-01-08", [3]string{"1.0.0.0", "1.0.0.255", "B"})
 	bad := writeSnapshot(t, dir, "2024-01-15", [3]string{"1.0.0.0", "1.0.0.255", "A"}, [3]string{"1.0.0.128", "1.0.1.0", "X"})
 	code, _, errOut := runCmd(t, "load", "--db", db, next, bad)
-	if code != 1 || !strings.Contains(errOut, bad+":2: begin: 1.0.0.128 is not after the previous range's end 1.0.0.255") {
+	if code != 1 || !strings.Contains(errOut, bad+":2: end: 1.0.0.128 - 1.0.1.0 overlaps 1.0.0.0 - 1.0.0.255 (line 1) without lying inside it") {
 		t.Fatalf("load of a bad file: exit %d, %q", code, errOut)
 	}
 	if got := listSnapshots(t, db); len(got) != 1 || got[0].Datetime != "2024-01-01" {

@@ -242,7 +242,7 @@ func TestCrawlAndExportRejectBadInput(t *testing.T) {
 		{[]string{"crawl", "--db", filepath.Join(dir, "a.db"), "--log-format", "xml"}, 2, `--log-format "xml"`},
 		{[]string{"crawl", "--db", filepath.Join(dir, "b.db"), "--delegated", "testdata/delegated/missing", "--progress", "none"}, 1, "testdata/delegated/missing"},
 		{[]string{"export", "--db", filepath.Join(dir, "none.db")}, 1, "none.db"},
-		{[]string{"export", "--db", filepath.Join(dir, "none.db"), "--format", "csv"}, 2, `--format "csv"`},
+		{[]string{"export", "--db", filepath.Join(dir, "none.db"), "--format", "xml"}, 2, `--format "xml"`},
 		{[]string{"status", "--db", filepath.Join(dir, "none.db")}, 1, "none.db"},
 	}
 	for _, c := range cases {

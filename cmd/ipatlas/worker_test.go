@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"github.com/ipatlas/ipatlas/internal/pgtest"
+	"github.com/ipatlas/ipatlas/mmdb"
 	"github.com/ipatlas/ipatlas/regsim"
+	"github.com/ipatlas/ipatlas/whipfile"
+	"github.com/oschwald/maxminddb-golang/v2"
 )
 
 // TestWorkerOnAPlannedRun: `crawl --plan-only` seeds a run without asking
@@ -136,6 +139,7 @@ func TestCrawlIntoPostgres(t *testing.T) {
 	if lines := strings.Count(out, "\n"); code != 0 || lines != truth {
 		t.Fatalf("export: exit %d, %d lines, want %d\n%s", code, lines, truth, errOut)
 	}
+	checkPostgresExports(t, dsn, out, truth)
 	code, out, _ = runCmd(t, "snapshots", "--db", dsn, "--format", "jsonl")
 	if want := fmt.Sprintf(`"added":%d`, truth); code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, want) {
 		t.Errorf("snapshots: exit %d\n%s\nwant one snapshot with %s", code, out, want)
@@ -148,5 +152,27 @@ func TestCrawlIntoPostgres(t *testing.T) {
 	}
 	if n := srv.Repeats(); n != 0 {
 		t.Errorf("%d queries asked twice", n)
+	}
+}
+
+// checkPostgresExports exports the run as CSV and MMDB too: a row per
+// network, and an MMDB that reads back as the JSON lines' records.
+func checkPostgresExports(t *testing.T, dsn, jsonl string, networks int) {
+	t.Helper()
+	dir := t.TempDir()
+	rows := readCSV(t, mustExport(t, dsn, filepath.Join(dir, "run.csv"), "--format", "csv"))
+	if len(rows) != networks+1 {
+		t.Errorf("CSV export: %d rows, want a header and %d", len(rows), networks)
+	}
+	f, err := whipfile.Read("export", strings.NewReader(jsonl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := maxminddb.OpenBytes(mustExport(t, dsn, filepath.Join(dir, "run.mmdb"), "--format", "mmdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mmdb.Verify(db, f.Records); err != nil {
+		t.Errorf("MMDB export: %v", err)
 	}
 }
