@@ -337,21 +337,27 @@ func (ix *Index) At(a netip.Addr, t time.Time) Hit {
 		return Hit{}
 	}
 	latest, hist := ix.find(a)
+	return Hit{ix, ix.refAt(latest, hist, k)}
+}
+
+// refAt is what covered a segment in snapshot k, from its latest
+// reference and history word.
+func (ix *Index) refAt(latest, hist uint32, k int) uint32 {
 	if k == len(ix.snaps)-1 {
-		return Hit{ix, latest}
+		return latest
 	}
 	if hist&singleState != 0 { // unchanged since then
 		if uint32(k) >= hist&^singleState {
-			return Hit{ix, latest}
+			return latest
 		}
-		return Hit{}
+		return 0
 	}
 	var ref uint32
 	list := ix.stateList(latest, hist, nil)
 	for i := 0; i+1 < len(list) && list[i] <= uint32(k); i += 2 {
 		ref = list[i+1]
 	}
-	return Hit{ix, ref}
+	return ref
 }
 
 // SnapshotAt is the index of the last snapshot taken at or before t, or -1.

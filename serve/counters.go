@@ -17,14 +17,16 @@ const (
 	RouteBulk                 // POST /ip
 	RouteHealth               // GET /healthz
 	RouteMetrics              // GET /metrics
+	RouteRDAP                 // GET /rdap/…: RDAP queries
+	RouteAdmin                // POST /admin/reload
 	RouteOther                // anything else: a 404
 	routeCount
 )
 
-var routeNames = [routeCount]string{"ip", "ip_bulk", "healthz", "metrics", "other"}
+var routeNames = [routeCount]string{"ip", "ip_bulk", "healthz", "metrics", "rdap", "admin", "other"}
 
-// String is the route's metrics label: ip, ip_bulk, healthz, metrics or
-// other.
+// String is the route's metrics label: ip, ip_bulk, healthz, metrics,
+// rdap, admin or other.
 func (r Route) String() string {
 	if r >= routeCount {
 		return "unknown"
@@ -53,6 +55,10 @@ func routeOf(pattern string) Route {
 		return RouteHealth
 	case patternMetrics:
 		return RouteMetrics
+	case patternRDAPIP, patternRDAPPrefix, patternRDAPEntity, patternRDAPHelp, patternRDAPOther:
+		return RouteRDAP
+	case patternReload:
+		return RouteAdmin
 	}
 	return RouteOther
 }
@@ -91,11 +97,27 @@ func (c *Counters) count(r Route, code int, d time.Duration) {
 }
 
 // leanTally counts a read's lean answers in plain ints, so a pipelined
-// batch costs the same few atomic adds as one request.
-type leanTally struct{ ok, bad int }
+// batch costs the same few atomic adds as one request: GET /ip/{addr}'s
+// 200s and 400s, and GET /rdap/ip/{addr}'s by code.
+type leanTally struct {
+	ok, bad int
+	rdap    [len(rdapCodes)]int
+}
 
-// countLean records a read's lean answers, all GET /ip/{addr}, each of
-// which took d: they are sent together once the last is ready.
+// rdapCodes are the codes a lean RDAP answer can have.
+var rdapCodes = [...]int{http.StatusOK, http.StatusBadRequest, http.StatusNotFound, http.StatusInternalServerError}
+
+// countRDAP counts a lean RDAP answer.
+func (t *leanTally) countRDAP(code int) {
+	for i, c := range rdapCodes {
+		if c == code {
+			t.rdap[i]++
+		}
+	}
+}
+
+// countLean records a read's lean answers, each of which took d: they are
+// sent together once the last is ready.
 func (c *Counters) countLean(t leanTally, d time.Duration) {
 	if t.ok > 0 {
 		c.leanOK.Observe(DurationBounds, d, int64(t.ok))
@@ -103,6 +125,12 @@ func (c *Counters) countLean(t leanTally, d time.Duration) {
 	if t.bad > 0 {
 		c.requests[RouteIP][http.StatusBadRequest].Add(int64(t.bad))
 		c.durations[RouteIP].Observe(DurationBounds, d, int64(t.bad))
+	}
+	for i, n := range t.rdap {
+		if n > 0 {
+			c.requests[RouteRDAP][rdapCodes[i]].Add(int64(n))
+			c.durations[RouteRDAP].Observe(DurationBounds, d, int64(n))
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package serve answers lookups over HTTP from the lookup index: Whip's
 // API (GET /ip/{addr}, ?datetime=, POST /ip), so Whip's users can switch,
-// and a health check. It only reads; a new index is swapped in without
-// dropping a request. Counters count what it answers, for the metrics
+// RDAP (RFC 9082, 9083) under /rdap, so any RDAP client can, a health
+// check, and WHOIS queries (RFC 3912) in RPSL on a port of their own
+// (ServeWhois). It only reads, but for POST /admin/reload, which a bearer
+// token guards; a new index is swapped in without dropping a request. Counters count what it answers, for the metrics
 // package to export.
 package serve
 
@@ -20,8 +22,9 @@ type Live struct {
 }
 
 type held struct {
-	ix    *index.Index
-	users atomic.Int64
+	ix       *index.Index
+	users    atomic.Int64
+	entities entityTable // RDAP's entities of ix, built on first use
 }
 
 // NewLive serves ix.

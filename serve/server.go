@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +34,7 @@ const (
 // unusual path, HTTP/1.0, anything else): net/http then serves the rest of
 // the connection, so every request gets the full handler's behaviour.
 func Serve(ctx context.Context, ln net.Listener, live *Live, o Options, grace time.Duration) error {
-	s := &server{live: live, counters: o.Counters, handoff: newHandoff(ln.Addr()), conns: map[net.Conn]struct{}{}}
+	s := &server{live: live, counters: o.Counters, rdapBase: strings.TrimSuffix(o.RDAPBase, "/"), handoff: newHandoff(ln.Addr()), conns: map[net.Conn]struct{}{}}
 	s.http = &http.Server{Handler: Handler(live, o), ReadHeaderTimeout: headerTimeout, ReadTimeout: 30 * time.Second,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeader}
 	httpDone := make(chan error, 1)
@@ -66,6 +67,7 @@ func Serve(ctx context.Context, ln net.Listener, live *Live, o Options, grace ti
 type server struct {
 	live     *Live
 	counters *Counters // nil: nothing counted
+	rdapBase string    // Options.RDAPBase
 	http     *http.Server
 	handoff  *handoff
 
@@ -213,7 +215,7 @@ func (s *server) answerAll(in []byte, out *[]byte, t *leanTally) (off int, handO
 			return off, false, false
 		}
 		req, ok := parseRequest(in[off : off+end+2])
-		if !ok {
+		if !ok || end+4 > maxHeader { // a long header block: net/http says whether it is too long
 			return off, true, false
 		}
 		off += end + 4
@@ -226,22 +228,29 @@ func (s *server) answerAll(in []byte, out *[]byte, t *leanTally) (off int, handO
 
 var crlfcrlf = []byte("\r\n\r\n")
 
-// leanRequest is a GET /ip/{addr} the lean path answers.
+// leanRequest is a GET /ip/{addr} or GET /rdap/ip/{addr} the lean path
+// answers.
 type leanRequest struct {
 	addr  string // the path's address, unescaped as it needs no escaping
 	query string // the raw query, without '?'
 	close bool   // Connection: close
+	rdap  bool   // an RDAP query
+	host  []byte // the Host header, aliasing the connection's buffer
 }
 
 // parseRequest reads a request line and header block (ending in one CRLF)
-// and says whether the lean path takes it: GET /ip/{addr} over HTTP/1.1
-// with a Host, no body, and a path and query that need no unescaping.
+// and says whether the lean path takes it: GET /ip/{addr} or GET
+// /rdap/ip/{addr} over HTTP/1.1 with a Host, no body, and a path and query
+// that need no unescaping.
 func parseRequest(head []byte) (leanRequest, bool) {
 	var r leanRequest
 	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
 	target, ok := bytes.CutPrefix(line, []byte("GET /ip/"))
 	if !ok {
-		return r, false
+		if target, ok = bytes.CutPrefix(line, []byte("GET /rdap/ip/")); !ok {
+			return r, false
+		}
+		r.rdap = true
 	}
 	target, ok = bytes.CutSuffix(target, []byte(" HTTP/1.1"))
 	if !ok {
@@ -266,7 +275,7 @@ func parseRequest(head []byte) (leanRequest, bool) {
 			if host {
 				return r, false
 			}
-			host = true
+			host, r.host = true, value
 		case asciiEqualFold(name, "connection"):
 			if containsToken(value, "close") {
 				r.close = true
@@ -281,7 +290,8 @@ func parseRequest(head []byte) (leanRequest, bool) {
 			return r, false
 		}
 	}
-	return r, host
+	// RDAP links are made of the Host: net/http judges an unusual one.
+	return r, host && (!r.rdap || validHost(r.host))
 }
 
 // token: a header name's characters (RFC 9110 §5.6.2).
@@ -356,6 +366,9 @@ func containsToken(value []byte, token string) bool {
 // answer appends the whole HTTP answer to one lean request: what the
 // handler's GET /ip/{addr} answers, with the same status and body.
 func (s *server) answer(out []byte, r leanRequest, t *leanTally) []byte {
+	if r.rdap {
+		return s.answerRDAP(out, r, t)
+	}
 	status, body := http.StatusOK, []byte(nil)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -374,19 +387,27 @@ func (s *server) answer(out []byte, r leanRequest, t *leanTally) []byte {
 		t.ok++
 	}
 	*bp = body
+	return append(appendHead(out, status, "Content-Type: application/json", len(body), r.close), body...)
+}
+
+// appendHead appends an answer's status line and header block, as
+// net/http writes them, with the given fields (lines without their last
+// CRLF) before the Date.
+func appendHead(out []byte, status int, fields string, length int, close bool) []byte {
 	out = append(out, "HTTP/1.1 "...)
 	out = strconv.AppendInt(out, int64(status), 10)
 	out = append(out, ' ')
 	out = append(out, http.StatusText(status)...)
-	out = append(out, "\r\nContent-Type: application/json\r\nDate: "...)
+	out = append(out, "\r\n"...)
+	out = append(out, fields...)
+	out = append(out, "\r\nDate: "...)
 	out = appendDate(out)
 	out = append(out, "\r\nContent-Length: "...)
-	out = strconv.AppendInt(out, int64(len(body)), 10)
-	if r.close {
+	out = strconv.AppendInt(out, int64(length), 10)
+	if close {
 		out = append(out, "\r\nConnection: close"...)
 	}
-	out = append(out, "\r\n\r\n"...)
-	return append(out, body...)
+	return append(out, "\r\n\r\n"...)
 }
 
 // The Date header, formatted once a second.

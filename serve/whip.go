@@ -3,6 +3,7 @@ package serve
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,19 @@ type Options struct {
 	Counters *Counters
 	// Metrics answers GET /metrics (nil: no such route, a 404).
 	Metrics http.Handler
+	// RDAPBase is the public URL of the RDAP service (/rdap), which its
+	// answers' links start with ("": http:// and the request's Host).
+	RDAPBase string
+	// Token is the bearer token POST /admin/reload requires; with none,
+	// or no Reload, the route is a 404.
+	Token string
+	// Reload reloads the index now for POST /admin/reload, reporting
+	// whether it changed.
+	Reload func(ctx context.Context) (changed bool, err error)
+	// Progress reads the database's latest crawl run and its progress
+	// per registry, for the map page (nil: no crawl is ever shown; see
+	// map.go).
+	Progress ProgressFunc
 }
 
 // Handler answers:
@@ -40,6 +54,11 @@ type Options struct {
 //	                               a JSON array of answers in the same order
 //	GET  /healthz                  {"status": "ok", …} with the index served
 //	GET  /metrics                  o.Metrics' answer, when it is set
+//	GET  /rdap/ip/{addr}, /rdap/ip/{prefix}/{len}, /rdap/entity/{handle},
+//	     /rdap/help                RDAP (RFC 9082, 9083): see rdap.go
+//	POST /admin/reload             reload the index now (o.Token required)
+//	GET  /, /map/v4.json, /map/progress, /web/{file}
+//	                               the map page and its data: see map.go
 //
 // Records are Whip's: "begin", "end", "datetime" (when that version was
 // first seen) and the network's fields; for nested networks a "parents"
@@ -60,6 +79,9 @@ func Handler(live *Live, o Options) http.Handler {
 	if o.Metrics != nil {
 		mux.Handle(patternMetrics, getOnly(o.Metrics))
 	}
+	registerRDAP(mux, live, o)
+	registerAdmin(mux, live, o)
+	registerMap(mux, live, o)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s (try GET /ip/{addr})", r.URL.Path))
 	})

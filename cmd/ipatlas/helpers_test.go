@@ -43,16 +43,17 @@ func lookupLines(t *testing.T, db string, steps []regsim.Step) []string {
 	return lines
 }
 
-// startServe runs `serve` on a free loopback port, reloading every 20 ms,
-// and returns its address and a stop that ends it and fails the test
-// unless it exited cleanly.
-func startServe(t *testing.T, db string) (addr string, stop func()) {
+// startServe runs `serve` on a free loopback port, reloading every 20 ms
+// (flags in extra come after, and win), and returns its address and a
+// stop that ends it and fails the test unless it exited cleanly.
+func startServe(t *testing.T, db string, extra ...string) (addr string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)
+	args := append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--reload", "20ms"}, extra...)
 	go func() {
-		done <- run(ctx, &env{stdout: &out, stderr: &errb}, []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--reload", "20ms"})
+		done <- run(ctx, &env{stdout: &out, stderr: &errb}, args)
 	}()
 	addr = waitForMatch(t, &errb, regexp.MustCompile(`msg=serving addr=(\S+)`))
 	return addr, func() {
