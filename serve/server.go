@@ -78,10 +78,23 @@ type server struct {
 }
 
 func (s *server) accept(ln net.Listener) error {
+	return acceptLoop(ln, &s.closing, func(c net.Conn) {
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.inFlight.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(c)
+	})
+}
+
+// acceptLoop hands every connection ln accepts to admit until ln is closed
+// (nil once closing is set or the listener is gone), riding out the brief
+// failures accept can have (too many open files) rather than stopping.
+func acceptLoop(ln net.Listener, closing *atomic.Bool, admit func(net.Conn)) error {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+			if closing.Load() || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			var ne net.Error
@@ -91,11 +104,7 @@ func (s *server) accept(ln net.Listener) error {
 			}
 			return err
 		}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.inFlight.Add(1)
-		s.mu.Unlock()
-		go s.serveConn(c)
+		admit(c)
 	}
 }
 

@@ -117,23 +117,7 @@ type whoisServer struct {
 	wg      sync.WaitGroup
 }
 
-func (s *whoisServer) accept(ln net.Listener) error {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
-				continue
-			}
-			return err
-		}
-		s.admit(c)
-	}
-}
+func (s *whoisServer) accept(ln net.Listener) error { return acceptLoop(ln, &s.closing, s.admit) }
 
 // admit starts serving c, or refusing it when MaxConns are being served.
 // Refusals are bounded too: past MaxConns of them, a connection is closed
