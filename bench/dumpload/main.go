@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/bench/internal/benchkit"
 	"github.com/ipatlas/ipatlas/iana"
 	"github.com/ipatlas/ipatlas/regsim"
 )
@@ -51,12 +52,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	dir, cleanup, err := workDir(*keep)
+	dir, cleanup, err := benchkit.WorkDir(*keep, "dumpload")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	bin, err := buildIpatlas(dir)
+	bin, err := benchkit.BuildIpatlas(dir)
 	if err != nil {
 		return err
 	}
@@ -107,24 +108,6 @@ func dumps(r ipatlas.Registry) bool {
 		}
 	}
 	return false
-}
-
-func workDir(keep string) (string, func(), error) {
-	if keep != "" {
-		return keep, func() {}, os.MkdirAll(keep, 0o755)
-	}
-	dir, err := os.MkdirTemp("", "ipatlas-dumpload-")
-	return dir, func() { os.RemoveAll(dir) }, err
-}
-
-func buildIpatlas(dir string) (string, error) {
-	bin := filepath.Join(dir, "ipatlas")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ipatlas")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build: %w", err)
-	}
-	return bin, nil
 }
 
 // writeDumps builds the world and writes its dumps, saying how big they are.

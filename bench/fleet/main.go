@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/bench/internal/benchkit"
 	"github.com/ipatlas/ipatlas/postgres"
 	"github.com/ipatlas/ipatlas/regsim"
 )
@@ -145,18 +146,16 @@ func run() error {
 }
 
 func buildIpatlas() (string, func(), error) {
-	dir, err := os.MkdirTemp("", "ipatlas-fleet-bench-")
+	dir, cleanup, err := benchkit.WorkDir("", "fleet-bench")
 	if err != nil {
 		return "", nil, err
 	}
-	bin := filepath.Join(dir, "ipatlas")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ipatlas")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("go build: %w", err)
+	bin, err := benchkit.BuildIpatlas(dir)
+	if err != nil {
+		cleanup()
+		return "", nil, err
 	}
-	return bin, func() { os.RemoveAll(dir) }, nil
+	return bin, cleanup, nil
 }
 
 func startSim(w *regsim.World, rate int) (*regsim.Server, error) {

@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ipatlas/ipatlas/bench/internal/benchkit"
 	"github.com/ipatlas/ipatlas/mmdb"
 	"github.com/ipatlas/ipatlas/whipfile"
 	"github.com/maxmind/mmdbwriter"
@@ -66,12 +67,12 @@ func run() error {
 	if _, err := os.Stat(*gen); err != nil {
 		return fmt.Errorf("the data generator %s is not there (-gen PATH names it): %w", *gen, err)
 	}
-	dir, cleanup, err := workDir(*keep)
+	dir, cleanup, err := benchkit.WorkDir(*keep, "mmdb")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	bin, err := buildIpatlas(dir)
+	bin, err := benchkit.BuildIpatlas(dir)
 	if err != nil {
 		return err
 	}
@@ -88,24 +89,6 @@ func run() error {
 		return err
 	}
 	return verify(out, files[len(files)-1])
-}
-
-func workDir(keep string) (string, func(), error) {
-	if keep != "" {
-		return keep, func() {}, os.MkdirAll(keep, 0o755)
-	}
-	dir, err := os.MkdirTemp("", "ipatlas-mmdb-")
-	return dir, func() { os.RemoveAll(dir) }, err
-}
-
-func buildIpatlas(dir string) (string, error) {
-	bin := filepath.Join(dir, "ipatlas")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ipatlas")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build: %w", err)
-	}
-	return bin, nil
 }
 
 // generate writes the snapshots and returns their files, oldest first.
