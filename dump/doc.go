@@ -56,7 +56,7 @@
 //
 // A dump holds some registries' networks of some IP versions; a snapshot
 // of the history is the whole state. [Overlay] makes a dump's snapshot from
-// the history's state at its date ([StateAt]), replacing the dumped
+// the history's state at its date ([history.StateAt]), replacing the dumped
 // registries' networks, and takes a dump's networks into a crawl's
 // snapshot for the space the crawl left unasked.
 package dump

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ipatlas/ipatlas"
-	"github.com/ipatlas/ipatlas/history"
 )
 
 // A dump holds some registries' networks of some IP versions, and a
@@ -82,24 +81,6 @@ func RecordRegistry(r ipatlas.Record) ipatlas.Registry {
 		return ""
 	}
 	return v.Registry
-}
-
-// StateAt is the history's state at a moment: that of the last snapshot
-// at or before at, nil when there is none.
-func StateAt(stored []history.Stored, at time.Time) ([]ipatlas.Record, error) {
-	n := 0
-	for n < len(stored) && !stored[n].At.After(at) {
-		n++
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	var state []ipatlas.Record
-	err := history.States(stored[:n], func(s ipatlas.Snapshot, records []ipatlas.Record) error {
-		state = records
-		return nil
-	})
-	return state, err
 }
 
 // Latest picks, of each registry and IP version, the dump with the latest

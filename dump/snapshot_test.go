@@ -79,7 +79,7 @@ func TestStateAtAndLatest(t *testing.T) {
 		{Snapshot: ipatlas.Snapshot{ID: 2, At: day(5)}, Ops: []history.Op{{Range: b.Range, Payload: b.Payload}}},
 	}
 	for d, want := range map[int]int{0: 0, 1: 1, 4: 1, 5: 2, 9: 2} {
-		state, err := dump.StateAt(stored, day(d))
+		state, err := history.StateAt(stored, day(d))
 		if err != nil || len(state) != want {
 			t.Errorf("day %d: %d records, %v; want %d", d, len(state), err, want)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -15,7 +16,6 @@ import (
 	"github.com/ipatlas/ipatlas/delegated"
 	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/sqlite"
-	"github.com/ipatlas/ipatlas/whipfile"
 )
 
 // What `stats` and `coverage` share: the snapshot they read, the
@@ -27,43 +27,47 @@ const atFlagHelp = "the `SNAPSHOT`: an id or a datetime as 'ipatlas snapshots' l
 // snapshotState replays the embedded history up to the snapshot at names
 // and returns it with its records.
 func snapshotState(ctx context.Context, db, at string) (ipatlas.Snapshot, []ipatlas.Record, error) {
-	timeline, err := readStore(ctx, db, func(s *sqlite.Store) ([]history.Stored, error) { return s.Timeline(ctx) })
-	if err != nil {
-		return ipatlas.Snapshot{}, nil, err
+	type state struct {
+		snap    ipatlas.Snapshot
+		records []ipatlas.Record
+		found   bool
 	}
-	if len(timeline) == 0 {
-		return ipatlas.Snapshot{}, nil, fmt.Errorf("%s: no snapshots yet: crawl or load first", db)
+	st, err := readStore(ctx, db, func(s *sqlite.Store) (st state, err error) {
+		st.snap, st.records, st.found, err = historyState(ctx, s, at)
+		return st, err
+	})
+	if err == nil && !st.found {
+		err = fmt.Errorf("%s: no snapshots yet: crawl or load first", db)
 	}
-	i, err := pickSnapshot(timeline, at)
-	if err != nil {
-		return ipatlas.Snapshot{}, nil, err
-	}
-	states, err := statesOf(timeline, i, i)
-	return timeline[i].Snapshot, states[0], err
+	return st.snap, st.records, err
 }
 
-// pickSnapshot resolves --at: the latest snapshot when empty, a snapshot
-// id or listed datetime, or else the latest snapshot at or before a
-// datetime.
-func pickSnapshot(timeline []history.Stored, at string) (int, error) {
-	if at == "" {
-		return len(timeline) - 1, nil
+// historyState is the snapshot --at names (pickSnapshot) and its records;
+// found is false when the history has no snapshot. The history is read
+// once, so the snapshot picked is the one replayed.
+func historyState(ctx context.Context, store *sqlite.Store, at string) (ipatlas.Snapshot, []ipatlas.Record, bool, error) {
+	snaps, deltas, err := store.Deltas(ctx)
+	if err != nil || len(snaps) == 0 {
+		return ipatlas.Snapshot{}, nil, false, err
 	}
-	if i, err := findSnapshot(timeline, at); err == nil {
-		return i, nil
-	}
-	t, err := whipfile.ParseDatetime(at)
+	k, err := pickSnapshot(snaps, at)
 	if err != nil {
+		return ipatlas.Snapshot{}, nil, false, err
+	}
+	records, err := history.Replay(snaps, deltas, k)
+	return snaps[k], records, true, err
+}
+
+// pickSnapshot resolves --at (history.Pick) in the command line's words.
+func pickSnapshot(snaps []ipatlas.Snapshot, at string) (int, error) {
+	k, err := history.Pick(snaps, at)
+	switch {
+	case errors.Is(err, history.ErrNotSnapshot):
 		return 0, usageErr("--at %q: no such snapshot id, and not an ISO 8601 datetime (see 'ipatlas snapshots')", at)
+	case errors.Is(err, history.ErrBeforeFirst):
+		return 0, usageErr("--at %s: no snapshot at or before it (the first is %s)", at, snaps[0].Datetime)
 	}
-	i := len(timeline) - 1
-	for i >= 0 && timeline[i].At.After(t) {
-		i--
-	}
-	if i < 0 {
-		return 0, usageErr("--at %s: no snapshot at or before it (the first is %s)", at, timeline[0].Datetime)
-	}
-	return i, nil
+	return k, err
 }
 
 // describeSnapshot says which snapshot figures come from.

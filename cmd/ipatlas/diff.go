@@ -39,11 +39,15 @@ with the fields that changed. A and B are snapshot ids or datetimes, as
 	if err != nil {
 		return err
 	}
-	a, err := findSnapshot(timeline, names[0])
+	snaps := make([]ipatlas.Snapshot, len(timeline))
+	for i := range timeline {
+		snaps[i] = timeline[i].Snapshot
+	}
+	a, err := findSnapshot(snaps, names[0])
 	if err != nil {
 		return err
 	}
-	b, err := findSnapshot(timeline, names[1])
+	b, err := findSnapshot(snaps, names[1])
 	if err != nil {
 		return err
 	}
@@ -65,16 +69,16 @@ with the fields that changed. A and B are snapshot ids or datetimes, as
 
 // findSnapshot resolves a snapshot id, or a datetime as listed or as the
 // same moment written another way.
-func findSnapshot(timeline []history.Stored, name string) (int, error) {
+func findSnapshot(snaps []ipatlas.Snapshot, name string) (int, error) {
 	if id, err := strconv.ParseInt(name, 10, 64); err == nil {
-		for i, s := range timeline {
+		for i, s := range snaps {
 			if s.ID == id {
 				return i, nil
 			}
 		}
 	}
 	t, terr := whipfile.ParseDatetime(name)
-	for i, s := range timeline {
+	for i, s := range snaps {
 		if s.Datetime == name || (terr == nil && s.At.Equal(t)) {
 			return i, nil
 		}

@@ -79,7 +79,7 @@ func withDumps(ctx context.Context, store *sqlite.Store, run ipatlas.Run, p hist
 	for _, d := range dumps {
 		state, ok := states[d.At]
 		if !ok {
-			if state, err = dump.StateAt(stored, d.At); err != nil {
+			if state, err = history.StateAt(stored, d.At); err != nil {
 				return p, fmt.Errorf("the dump of %s: %w", d.Datetime, err)
 			}
 			states[d.At] = state

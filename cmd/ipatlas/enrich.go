@@ -111,9 +111,9 @@ func enrichASN(ctx context.Context, e *env, store *sqlite.Store, db, at, server 
 }
 
 // readSnapshot finds a snapshot (by id or datetime; "" for the latest) and
-// the networks it holds.
+// the networks it holds, reading the history once.
 func readSnapshot(ctx context.Context, store *sqlite.Store, at string) (ipatlas.Snapshot, []ipatlas.Record, error) {
-	snaps, err := store.Snapshots(ctx)
+	snaps, deltas, err := store.Deltas(ctx)
 	if err != nil {
 		return ipatlas.Snapshot{}, nil, err
 	}
@@ -122,48 +122,12 @@ func readSnapshot(ctx context.Context, store *sqlite.Store, at string) (ipatlas.
 	}
 	k := len(snaps) - 1
 	if at != "" {
-		// findSnapshot reads ids and datetimes only: a timeline without deltas serves.
-		timeline := make([]history.Stored, len(snaps))
-		for i, s := range snaps {
-			timeline[i].Snapshot = s
-		}
-		if k, err = findSnapshot(timeline, at); err != nil {
+		if k, err = findSnapshot(snaps, at); err != nil {
 			return ipatlas.Snapshot{}, nil, err
 		}
 	}
-	records, err := stateOf(ctx, store, k)
+	records, err := history.Replay(snaps, deltas, k)
 	return snaps[k], records, err
-}
-
-// stateOf replays the history to its k-th snapshot in time and returns the
-// records it holds, decoding one delta at a time.
-func stateOf(ctx context.Context, store *sqlite.Store, k int) ([]ipatlas.Record, error) {
-	snaps, deltas, err := store.Deltas(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if k >= len(snaps) {
-		return nil, fmt.Errorf("snapshot %d of %d: the history changed while being read", k+1, len(snaps))
-	}
-	return replayTo(snaps, deltas, k)
-}
-
-// replayTo applies the encoded deltas of a history in time order up to
-// its k-th snapshot and returns the records it holds, each delta decoded
-// and dropped in turn.
-func replayTo(snaps []ipatlas.Snapshot, deltas [][]byte, k int) ([]ipatlas.Record, error) {
-	var state []ipatlas.Record
-	for i := 0; i <= k; i++ {
-		ops, err := history.Decode(deltas[i])
-		if err == nil {
-			state, err = history.Apply(state, ops)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("snapshot %d (%s): %w", snaps[i].ID, snaps[i].Datetime, err)
-		}
-		deltas[i] = nil
-	}
-	return state, nil
 }
 
 // carryOriginAS gives a crawl's snapshot the origin fields that the
@@ -173,7 +137,7 @@ func replayTo(snaps []ipatlas.Snapshot, deltas [][]byte, k int) ([]ipatlas.Recor
 // enriched again. They are as of that enrichment; 'enrich asn' refreshes
 // them.
 func carryOriginAS(ctx context.Context, e *env, store *sqlite.Store, p *history.Pending) error {
-	snaps, err := store.Snapshots(ctx)
+	snaps, deltas, err := store.Deltas(ctx)
 	if err != nil {
 		return err
 	}
@@ -186,7 +150,7 @@ func carryOriginAS(ctx context.Context, e *env, store *sqlite.Store, p *history.
 	if k < 0 {
 		return nil
 	}
-	prev, err := stateOf(ctx, store, k)
+	prev, err := history.Replay(snaps, deltas, k)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
-	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/sqlite"
 	"github.com/ipatlas/ipatlas/whipfile"
 )
@@ -91,26 +90,6 @@ func exportSourceOf(ctx context.Context, store *database, at string) (exportSour
 	}
 	return exportSource{datetime: crawl.RunDatetime(run), at: run.Started, about: fmt.Sprintf("the networks of crawl run %d", run.ID),
 		run: run, fromRun: true}, nil
-}
-
-// historyState is the snapshot --at names (pickSnapshot) and its records;
-// found is false when the history has no snapshot. The history is read
-// once, so the snapshot picked is the one replayed.
-func historyState(ctx context.Context, store *sqlite.Store, at string) (ipatlas.Snapshot, []ipatlas.Record, bool, error) {
-	snaps, deltas, err := store.Deltas(ctx)
-	if err != nil || len(snaps) == 0 {
-		return ipatlas.Snapshot{}, nil, false, err
-	}
-	timeline := make([]history.Stored, len(snaps)) // pickSnapshot reads ids and datetimes only
-	for i, s := range snaps {
-		timeline[i].Snapshot = s
-	}
-	k, err := pickSnapshot(timeline, at)
-	if err != nil {
-		return ipatlas.Snapshot{}, nil, false, err
-	}
-	records, err := replayTo(snaps, deltas, k)
-	return snaps[k], records, true, err
 }
 
 // each calls fn with every record of the source, in order.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipatlas/ipatlas"
+	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/regsim"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
@@ -63,4 +65,14 @@ func startServe(t *testing.T, db string, extra ...string) (addr string, stop fun
 			t.Fatalf("serve exit %d: %s", code, errb.String())
 		}
 	}
+}
+
+// stateOf replays the history to its k-th snapshot in time and returns the
+// records it holds.
+func stateOf(ctx context.Context, store *sqlite.Store, k int) ([]ipatlas.Record, error) {
+	snaps, deltas, err := store.Deltas(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return history.Replay(snaps, deltas, k)
 }

@@ -100,7 +100,7 @@ func storeDump(ctx context.Context, e *env, db string, res *dump.Result, dumps [
 	defer store.Close()
 	d := dumps[0] // they share a date and a source
 	build := func(stored []history.Stored) (history.Pending, error) {
-		base, err := dump.StateAt(stored, d.At)
+		base, err := history.StateAt(stored, d.At)
 		p := history.Pending{Snapshot: ipatlas.Snapshot{At: d.At, Datetime: d.Datetime, Source: d.Source},
 			Records: dump.Overlay(base, dumps, res.Records)}
 		return p, err

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/ipatlas/ipatlas"
-	"github.com/ipatlas/ipatlas/dump"
+	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/regsim"
 )
 
@@ -42,7 +42,7 @@ func latestState(t *testing.T, db string) []ipatlas.Record {
 	if err != nil || len(stored) == 0 {
 		t.Fatalf("timeline: %d snapshots, %v", len(stored), err)
 	}
-	state, err := dump.StateAt(stored, stored[len(stored)-1].At)
+	state, err := history.StateAt(stored, stored[len(stored)-1].At)
 	if err != nil {
 		t.Fatal(err)
 	}

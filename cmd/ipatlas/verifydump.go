@@ -10,6 +10,7 @@ import (
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
 	"github.com/ipatlas/ipatlas/dump"
+	"github.com/ipatlas/ipatlas/history"
 	"github.com/ipatlas/ipatlas/rdap"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
@@ -84,7 +85,7 @@ func dumpSamples(ctx context.Context, db string, n int) (map[ipatlas.Registry][]
 		if len(mine) == 0 {
 			continue
 		}
-		state, err := dump.StateAt(stored, mine[0].At)
+		state, err := history.StateAt(stored, mine[0].At)
 		if err != nil {
 			return nil, err
 		}
