@@ -219,7 +219,8 @@ func (c *Crawler) Counters() []CounterSnapshot {
 // Run walks the run's units until none is left or ctx is done. Each
 // registry has its own feeder and walkers, so a slow or blocked registry
 // never holds the others up. It reports whether the run is complete: every
-// unit done, by this crawler or by other workers.
+// unit done, by this crawler or by other workers. A Run that spent
+// Config.MaxQueries stops with ErrBudgetSpent, every answer committed.
 func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	c.lastRun = run
 	ctx, stop := context.WithCancelCause(ctx)
@@ -255,7 +256,10 @@ func (c *Crawler) Run(ctx context.Context, run int64) (bool, error) {
 	}
 	wg.Wait()
 	close(errs)
-	if err := errors.Join(collect(errs)...); err != nil && !errors.Is(context.Cause(ctx), ErrBudgetSpent) {
+	if cause := context.Cause(ctx); errors.Is(cause, ErrBudgetSpent) {
+		return false, cause // the walks' errors are this stop's cancellations
+	}
+	if err := errors.Join(collect(errs)...); err != nil {
 		return false, err
 	}
 	return ctx.Err() == nil, nil

@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ipatlas/ipatlas"
 	"github.com/ipatlas/ipatlas/crawl"
+	"github.com/ipatlas/ipatlas/regsim"
 	"github.com/ipatlas/ipatlas/sqlite"
 )
 
@@ -74,5 +76,30 @@ func TestPlanRefreshOrdersByChangeThenAge(t *testing.T) {
 	all, err := crawl.PlanRefresh(ctx, store, prev, next, 0, now)
 	if err != nil || all.Fresh != 0 || len(all.Carry) != 0 || all.Stale != 3 {
 		t.Errorf("max age 0: %+v, %v: want every unchanged unit asked again", all, err)
+	}
+}
+
+// TestRunStopsWhenItsBudgetIsSpent: a crawler with MaxQueries stops its Run
+// with ErrBudgetSpent after that many queries, every answer committed; the
+// next Run goes on from there and completes the truth.
+func TestRunStopsWhenItsBudgetIsSpent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testWorld(t, 5), regsim.ServerConfig{})
+	complete, err := e.crawler(t, crawl.Config{Concurrency: 2, MaxQueries: 50}).Run(context.Background(), e.run.ID)
+	if complete || !errors.Is(err, crawl.ErrBudgetSpent) {
+		t.Fatalf("Run = %v, %v; want stopped by its budget", complete, err)
+	}
+	asked := int64(0)
+	for _, c := range e.srv.Stats().Registries {
+		asked += c.Requests
+	}
+	if asked > 50 {
+		t.Errorf("%d requests for a budget of 50", asked)
+	}
+	if complete, err := e.crawler(t, crawl.Config{}).Run(context.Background(), e.run.ID); err != nil || !complete {
+		t.Fatalf("second Run = %v, %v", complete, err)
+	}
+	if report, _ := e.check(t); !report.OK() {
+		t.Fatal(report)
 	}
 }

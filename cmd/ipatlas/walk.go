@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -157,14 +158,13 @@ func (f *walkFlags) walk(ctx context.Context, e *env, db *database, cr *crawl.Cr
 	complete, err := cr.Run(ctx, run.ID)
 	stopProgress()
 	res := crawlResult{run: run, complete: complete, counters: cr.Counters(), elapsed: time.Since(start)}
-	if err != nil {
-		return res, err
-	}
 	switch {
-	case !complete && ctx.Err() == nil: // not cancelled: the query budget ran out
+	case errors.Is(err, crawl.ErrBudgetSpent):
 		fmt.Fprintf(e.stderr, "crawl stopped after --max-queries %d; every answer so far is committed. Run the same command to resume run %d.\n",
 			f.maxQueries, run.ID)
-		return res, crawl.ErrBudgetSpent
+		return res, err
+	case err != nil:
+		return res, err
 	case !complete:
 		fmt.Fprintf(e.stderr, "crawl stopped; every answer so far is committed. Run the same command to resume run %d.\n", run.ID)
 		return res, nil
