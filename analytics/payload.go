@@ -42,13 +42,13 @@ func (d *decoder) block(rec ipatlas.Record) (Block, error) {
 	err := r.Object(func(key []byte) (err error) {
 		switch string(key) {
 		case "registry":
-			registry, err = optBytes(r)
+			registry, err = r.OptBytes()
 		case "country":
 			b.Country, err = d.optStr(r)
 		case "type":
 			b.Type, err = d.optStr(r)
 		case "org":
-			org, err = optBytes(r)
+			org, err = r.OptBytes()
 		case "status":
 			err = d.readStatus(r)
 		case "entities":
@@ -74,37 +74,21 @@ func (d *decoder) block(rec ipatlas.Record) (Block, error) {
 	return b, nil
 }
 
-// optBytes reads a string without copying it, and skips any other value:
-// a Whip file's fields are whatever its writer chose.
-func optBytes(r *jsonscan.Reader) ([]byte, error) {
-	if r.Kind() != '"' {
-		return nil, r.Skip()
-	}
-	return r.Bytes()
-}
-
+// optStr reads a string as the one kept, and skips any other value: a
+// Whip file's fields are whatever its writer chose.
 func (d *decoder) optStr(r *jsonscan.Reader) (string, error) {
-	b, err := optBytes(r)
+	b, err := r.OptBytes()
 	return d.str(b), err
 }
 
 // readStatus joins a status string, or a list of them, with ",".
 func (d *decoder) readStatus(r *jsonscan.Reader) error {
-	add := func() error {
-		v, err := optBytes(r)
+	return r.EachString(func(v []byte) {
 		if len(d.status) > 0 {
 			d.status = append(d.status, ',')
 		}
 		d.status = append(d.status, v...)
-		return err
-	}
-	switch r.Kind() {
-	case '"':
-		return add()
-	case '[':
-		return r.Array(func(int) error { return add() })
-	}
-	return r.Skip()
+	})
 }
 
 // registry normalises a registry name ("RIPE NCC" is ripencc); a name
@@ -178,7 +162,7 @@ func readEntity(r *jsonscan.Reader) (entity, error) {
 	err := r.Object(func(key []byte) (err error) {
 		switch string(key) {
 		case "handle":
-			e.handle, err = optBytes(r)
+			e.handle, err = r.OptBytes()
 		case "roles":
 			e.registrant, err = hasRegistrant(r)
 		case "contact":
@@ -201,9 +185,9 @@ func readContact(r *jsonscan.Reader) (name, org []byte, err error) {
 	err = r.Object(func(key []byte) (err error) {
 		switch string(key) {
 		case "name":
-			name, err = optBytes(r)
+			name, err = r.OptBytes()
 		case "org":
-			org, err = optBytes(r)
+			org, err = r.OptBytes()
 		default:
 			err = r.Skip()
 		}
@@ -216,20 +200,9 @@ func readContact(r *jsonscan.Reader) (name, org []byte, err error) {
 // has the registrant role (RFC 9083 §10.2.4).
 func hasRegistrant(r *jsonscan.Reader) (bool, error) {
 	found := false
-	one := func() error {
-		v, err := optBytes(r)
+	err := r.EachString(func(v []byte) {
 		found = found || strings.EqualFold(string(v), ipatlas.RoleRegistrant)
-		return err
-	}
-	var err error
-	switch r.Kind() {
-	case '"':
-		err = one()
-	case '[':
-		err = r.Array(func(int) error { return one() })
-	default:
-		err = r.Skip()
-	}
+	})
 	return found, err
 }
 

@@ -53,11 +53,11 @@ func Read(payload []byte) (Fields, error) {
 	r := jsonscan.New(payload)
 	err := r.Object(func(key []byte) error {
 		if dst := f.stringField(string(key)); dst != nil {
-			return optString(r, dst)
+			return r.OptString(dst)
 		}
 		switch string(key) {
 		case "org", "holder":
-			return optString(r, &org)
+			return r.OptString(&org)
 		case "status":
 			return readStrings(r, &f.Status)
 		case "origin_as":
@@ -113,32 +113,14 @@ func (f *Fields) stringField(key string) *string {
 	return nil
 }
 
-// optString reads a string into *dst and skips any other value.
-func optString(r *jsonscan.Reader, dst *string) error {
-	if r.Kind() != '"' {
-		return r.Skip()
-	}
-	return r.String(dst)
-}
-
 // readStrings reads a list of strings, or one string; other values in
 // it are left out.
 func readStrings(r *jsonscan.Reader, dst *[]string) error {
-	add := func() error {
-		var s string
-		err := optString(r, &s)
-		if s != "" {
-			*dst = append(*dst, s)
+	return r.EachString(func(s []byte) {
+		if len(s) > 0 {
+			*dst = append(*dst, string(s))
 		}
-		return err
-	}
-	switch r.Kind() {
-	case '"':
-		return add()
-	case '[':
-		return r.Array(func(int) error { return add() })
-	}
-	return r.Skip()
+	})
 }
 
 // readOriginAS reads a list of AS numbers; anything else in it is left
@@ -167,7 +149,7 @@ func readASN(r *jsonscan.Reader, dst *string) error {
 		*dst = string(lit)
 		return err
 	}
-	return optString(r, dst)
+	return r.OptString(dst)
 }
 
 // readEvents reads the dates of the first registration and last-changed
@@ -184,9 +166,9 @@ func readEvents(r *jsonscan.Reader, f *Fields) error {
 		err := r.Object(func(key []byte) error {
 			switch string(key) {
 			case "action":
-				return optString(r, &action)
+				return r.OptString(&action)
 			case "date":
-				return optString(r, &date)
+				return r.OptString(&date)
 			}
 			return r.Skip()
 		})
@@ -229,7 +211,7 @@ func (c *candidates) entity(r *jsonscan.Reader, depth int) error {
 	err := r.Object(func(key []byte) error {
 		switch string(key) {
 		case "handle":
-			return optString(r, &handle)
+			return r.OptString(&handle)
 		case "roles":
 			return readStrings(r, &roles)
 		case "contact":
@@ -260,9 +242,9 @@ func (ct *contact) read(r *jsonscan.Reader) error {
 	return r.Object(func(key []byte) error {
 		switch string(key) {
 		case "name":
-			return optString(r, &ct.name)
+			return r.OptString(&ct.name)
 		case "org":
-			return optString(r, &ct.org)
+			return r.OptString(&ct.org)
 		case "email":
 			var emails []string
 			err := readStrings(r, &emails)

@@ -199,6 +199,45 @@ func (r *Reader) String(s *string) error {
 // result may alias the input, so it must not be changed or kept.
 func (r *Reader) Bytes() ([]byte, error) { return r.bytes() }
 
+// OptString reads a string into *s and skips any other value, leaving *s
+// as it was: for payloads whose fields are whatever their writer chose.
+func (r *Reader) OptString(s *string) error {
+	if r.Kind() != '"' {
+		return r.Skip()
+	}
+	return r.String(s)
+}
+
+// OptBytes reads a string as Bytes does (the result may alias the
+// input), and skips any other value, returning nil.
+func (r *Reader) OptBytes() ([]byte, error) {
+	if r.Kind() != '"' {
+		return nil, r.Skip()
+	}
+	return r.Bytes()
+}
+
+// EachString reads a string, or an array of them, calling each with every
+// string as OptBytes reads it: nil for an element that is no string. Any
+// other value is skipped. A loaded file may give a list field (status,
+// roles, email) as one string.
+func (r *Reader) EachString(each func(s []byte)) error {
+	one := func() error {
+		s, err := r.OptBytes()
+		if err == nil {
+			each(s)
+		}
+		return err
+	}
+	switch r.Kind() {
+	case '"':
+		return one()
+	case '[':
+		return r.Array(func(int) error { return one() })
+	}
+	return r.Skip()
+}
+
 // Strings reads an array of strings (null elements are ""); null sets *ss
 // to nil, and an empty array to an empty slice, as encoding/json does.
 func (r *Reader) Strings(ss *[]string) error {

@@ -110,3 +110,52 @@ func FuzzStringMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestEachString: one string or a list of them; a list's other elements
+// read as nil and any other value is skipped, the reader moving past it.
+func TestEachString(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][]string{
+		`["a", 1, "", "b\u0021"]`: {"a", "<nil>", "", "b!"},
+		`"one"`:                   {"one"},
+		`{"a": "b"}`:              nil,
+		`7`:                       nil,
+		`null`:                    nil,
+	} {
+		r := jsonscan.New([]byte(`[` + in + `, "next"]`))
+		var got []string
+		var next string
+		err := r.Array(func(i int) error {
+			if i == 1 {
+				return r.OptString(&next)
+			}
+			return r.EachString(func(s []byte) {
+				if s == nil {
+					got = append(got, "<nil>")
+					return
+				}
+				got = append(got, string(s))
+			})
+		})
+		if err != nil || !reflect.DeepEqual(got, want) || next != "next" {
+			t.Errorf("%s: got %q, %q, %v; want %q", in, got, next, err, want)
+		}
+	}
+}
+
+// TestOptString: a string is read, anything else skipped, leaving the
+// destination as it was.
+func TestOptString(t *testing.T) {
+	t.Parallel()
+	r := jsonscan.New([]byte(`["x", {"y": 1}, 2]`))
+	s := "kept"
+	var got []string
+	err := r.Array(func(int) error {
+		err := r.OptString(&s)
+		got = append(got, s)
+		return err
+	})
+	if want := []string{"x", "x", "x"}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, %v; want %q", got, err, want)
+	}
+}
