@@ -10,7 +10,7 @@ import (
 
 var (
 	httpRequests = desc("http", "requests_total",
-		"Requests the lookup server answered, by route (ip, ip_bulk, healthz, metrics, other) and status code.", "route", "code")
+		"Requests the lookup server answered, by route (ip, ip_bulk, healthz, metrics, rdap, admin, other) and status code.", "route", "code")
 	httpDurations = desc("http", "request_duration_seconds",
 		"Time from a request read whole to its answer ready to send, by route.", "route")
 	indexSnapshots = desc("index", "snapshots", "Snapshots in the index being served.")

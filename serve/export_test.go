@@ -12,3 +12,7 @@ func LeanAnswerer(live *Live, o Options) func(in, out []byte) []byte {
 		return out
 	}
 }
+
+// EntitiesBuilt reports whether the served index's RDAP entity table is
+// built.
+func EntitiesBuilt(l *Live) bool { return l.cur.Load().entities.built.Load() }

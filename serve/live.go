@@ -3,8 +3,8 @@
 // RDAP (RFC 9082, 9083) under /rdap, so any RDAP client can, a health
 // check, and WHOIS queries (RFC 3912) in RPSL on a port of their own
 // (ServeWhois). It only reads, but for POST /admin/reload, which a bearer
-// token guards; a new index is swapped in without dropping a request. Counters count what it answers, for the metrics
-// package to export.
+// token guards; a new index is swapped in without dropping a request.
+// Counters count what it answers, for the metrics package to export.
 package serve
 
 import (
@@ -24,7 +24,7 @@ type Live struct {
 type held struct {
 	ix       *index.Index
 	users    atomic.Int64
-	entities entityTable // RDAP's entities of ix, built on first use
+	entities entityTable // RDAP's entities of ix, built on first use or by Swap
 }
 
 // NewLive serves ix.
@@ -55,9 +55,15 @@ func (h *held) release() { h.users.Add(-1) }
 func (l *Live) Index() *index.Index { return l.cur.Load().ix }
 
 // Swap serves ix from now on and closes the index it replaces once no
-// request holds it.
+// request holds it. When the index it replaces has answered an entity
+// query, ix's entity table is built first, here rather than by the first
+// entity query after the swap.
 func (l *Live) Swap(ix *index.Index) {
-	old := l.cur.Swap(&held{ix: ix})
+	next := &held{ix: ix}
+	if l.cur.Load().entities.built.Load() {
+		next.entities.build(ix)
+	}
+	old := l.cur.Swap(next)
 	for old.users.Load() > 0 {
 		time.Sleep(time.Millisecond)
 	}

@@ -21,18 +21,7 @@ var rdapBenchRequests = func() [][]byte {
 // BenchmarkRDAPLeanAnswer is an RDAP query on the lean path without the
 // network: parsing it, finding the network and writing its RDAP answer.
 func BenchmarkRDAPLeanAnswer(b *testing.B) {
-	live := serve.NewLive(rdapIndex(b))
-	b.Cleanup(func() { live.Close() })
-	answer := serve.LeanAnswerer(live, benchOptions())
-	out := make([]byte, 0, 16<<10)
-	b.ReportAllocs()
-	i := 0
-	start := time.Now()
-	for b.Loop() {
-		out = answer(rdapBenchRequests[i%len(rdapBenchRequests)], out[:0])
-		i++
-	}
-	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "answers/s")
+	benchAnswer(b, rdapIndex(b), benchOptions(), rdapBenchRequests)
 }
 
 // BenchmarkRDAPLookupParallel is bench/rdap.sh's load in-process: 16

@@ -3,6 +3,7 @@ package serve
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipatlas/ipatlas/index"
@@ -15,14 +16,16 @@ const maxEntityNetworks = 100
 
 // entityTable finds entities by handle in the latest snapshot of one
 // index. Records keep entities inside networks, so the table is built by
-// reading the whole snapshot once, on the first entity query against the
-// index (most servers are asked about addresses, and a reload swaps in a
-// new index with a table of its own). It holds raw JSON that aliases the
-// index: use it only while the index is held. The zero value is ready;
-// lookups are safe for concurrent use; it must not be copied.
+// reading the whole snapshot once: on the first entity query against the
+// index (most servers are asked about addresses), or, once a server has
+// been asked about entities, by the swap that brings in a new index (see
+// Live.Swap). It holds raw JSON that aliases the index: use it only while
+// the index is held. The zero value is ready; lookups are safe for
+// concurrent use; it must not be copied.
 type entityTable struct {
 	once     sync.Once
 	byHandle map[string]*entityEntry // by upper-cased handle: handles are case-insensitive
+	built    atomic.Bool             // byHandle is set
 }
 
 // entityEntry is one entity: its JSON as the network saying the most of
@@ -36,8 +39,16 @@ type entityEntry struct {
 // lookup finds an entity by handle, building the table first if this is
 // the index's first entity query.
 func (t *entityTable) lookup(ix *index.Index, handle string) *entityEntry {
-	t.once.Do(func() { t.byHandle = buildEntities(ix) })
+	t.build(ix)
 	return t.byHandle[strings.ToUpper(handle)]
+}
+
+// build builds the table of ix unless it is built.
+func (t *entityTable) build(ix *index.Index) {
+	t.once.Do(func() {
+		t.byHandle = buildEntities(ix)
+		t.built.Store(true)
+	})
 }
 
 // buildEntities reads every entity, nested ones included, of every
@@ -235,10 +246,7 @@ func appendEntityAnswer(dst []byte, c *answerCtx, ent *entityEntry) []byte {
 		dst = asObject(dst, at)
 	}
 	dst = append(dst, ']')
-	if p, ok := port43[string(first.registry)]; ok {
-		dst = append(append(dst, `,"port43":"`...), p...)
-		dst = append(dst, '"')
-	}
+	dst = appendPort43(dst, first.registry)
 	return append(dst, '}')
 }
 

@@ -176,3 +176,26 @@ func TestRDAPEntityNetworksCapped(t *testing.T) {
 		t.Errorf("%d %s", status, body)
 	}
 }
+
+// TestRDAPEntityTableWarmedBySwap: the entity table is built by the first
+// entity query, not before; once entities have been asked for, a swap
+// builds the new index's table rather than leaving it to the next query.
+func TestRDAPEntityTableWarmedBySwap(t *testing.T) {
+	live := serve.NewLive(rdapIndex(t))
+	t.Cleanup(func() { live.Close() })
+	srv := startServe(t, live, serve.Options{}, 5*time.Second).addr
+	live.Swap(rdapIndex(t))
+	if serve.EntitiesBuilt(live) {
+		t.Fatal("built before any entity query")
+	}
+	if status, body := getRDAP(t, "GET", "http://"+srv+"/rdap/entity/MSFT"); status != 200 {
+		t.Fatalf("entity: %d %s", status, body)
+	}
+	live.Swap(rdapIndex(t))
+	if !serve.EntitiesBuilt(live) {
+		t.Fatal("not built by the swap after an entity query")
+	}
+	if status, body := getRDAP(t, "GET", "http://"+srv+"/rdap/entity/msft"); status != 200 {
+		t.Fatalf("entity after the swap: %d %s", status, body)
+	}
+}

@@ -84,11 +84,19 @@ func appendNetwork(dst []byte, c *answerCtx, n, up *netRecord) []byte {
 	dst = appendEvents(dst, n.events, c.lastUpdate())
 	dst = appendEntities(dst, c, n.entities, 0)
 	dst = appendRemarks(dst, n.remarks, n.other)
-	if p, ok := port43[string(n.registry)]; ok {
-		dst = append(dst, `,"port43":`...)
-		dst = netjson.AppendString(dst, p)
-	}
+	dst = appendPort43(dst, n.registry)
 	return append(dst, '}')
+}
+
+// appendPort43 appends the port43 member of a registry's object; nothing
+// for a registry it does not know.
+func appendPort43(dst []byte, registry []byte) []byte {
+	p, ok := port43[string(registry)]
+	if !ok {
+		return dst
+	}
+	dst = append(dst, `,"port43":`...)
+	return netjson.AppendString(dst, p)
 }
 
 // appendNetworkBody appends the members that describe a network, for an

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,21 +36,11 @@ type WhoisConfig struct {
 
 // WithDefaults returns c with its zero fields set to their defaults.
 func (c WhoisConfig) WithDefaults() WhoisConfig {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	defDur := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&c.MaxConns, 256)
-	def(&c.MaxQuery, 1024)
-	defDur(&c.ReadTimeout, 10*time.Second)
-	defDur(&c.WriteTimeout, 30*time.Second)
-	defDur(&c.Grace, 10*time.Second)
+	c.MaxConns = cmp.Or(c.MaxConns, 256)
+	c.MaxQuery = cmp.Or(c.MaxQuery, 1024)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, 10*time.Second)
+	c.WriteTimeout = cmp.Or(c.WriteTimeout, 30*time.Second)
+	c.Grace = cmp.Or(c.Grace, 10*time.Second)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -135,18 +136,11 @@ func (c *whoisContacts) abuseMail() string {
 // "org".
 func (n *whoisNet) holderName(c *whoisContacts) string {
 	for _, e := range c[0] {
-		if name := whoisOr(e.Contact.Name, e.Contact.Org); name != "" {
+		if name := cmp.Or(e.Contact.Name, e.Contact.Org); name != "" {
 			return name
 		}
 	}
 	return n.org
-}
-
-func whoisOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // netObject is the network as an inetnum or inet6num, in the RIPE
@@ -176,7 +170,7 @@ func (n *whoisNet) netObject(c *whoisContacts) rpslObject {
 			o.add("org-name", n.holderName(c))
 		}
 	}
-	o.add("status", whoisOr(n.net.Type, strings.Join(n.net.Status, ", ")))
+	o.add("status", cmp.Or(n.net.Type, strings.Join(n.net.Status, ", ")))
 	for _, as := range n.net.OriginAS {
 		o.add("origin", "AS"+strconv.FormatUint(uint64(as), 10))
 	}
@@ -235,11 +229,11 @@ func (n *whoisNet) contactObject(e ipatlas.Entity, holder, abuse bool) rpslObjec
 	switch {
 	case holder && ct.Kind != "individual":
 		o.add("organisation", e.Handle)
-		o.add("org-name", whoisOr(ct.Name, ct.Org))
+		o.add("org-name", cmp.Or(ct.Name, ct.Org))
 	case ct.Kind == "individual":
-		o.add("person", whoisOr(ct.Name, e.Handle))
+		o.add("person", cmp.Or(ct.Name, e.Handle))
 	default:
-		o.add("role", whoisOr(ct.Name, e.Handle))
+		o.add("role", cmp.Or(ct.Name, e.Handle))
 	}
 	o.add("address", ct.Address)
 	o.add("phone", ct.Phone...)
