@@ -1,6 +1,7 @@
 package cymru
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,10 +63,10 @@ func (c Config) WithDefaults() Config {
 	if c.Batch == 0 {
 		c.Batch = 1000
 	}
-	c.Timeout = orDefault(c.Timeout, 30*time.Second)
-	c.Backoff = orDefault(c.Backoff, 2*time.Second)
-	c.MaxBackoff = orDefault(c.MaxBackoff, time.Minute)
-	c.Interval = orDefault(c.Interval, time.Second)
+	c.Timeout = cmp.Or(c.Timeout, 30*time.Second)
+	c.Backoff = cmp.Or(c.Backoff, 2*time.Second)
+	c.MaxBackoff = cmp.Or(c.MaxBackoff, time.Minute)
+	c.Interval = cmp.Or(c.Interval, time.Second)
 	if c.Tries == 0 {
 		c.Tries = 5
 	}
@@ -79,13 +80,6 @@ func (c Config) WithDefaults() Config {
 		c.Sleep = retry.Sleep
 	}
 	return c
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // ErrConfig is wrapped by every error Validate returns.

@@ -201,12 +201,9 @@ func entities(o rpsl.Object, h *Holders) []ipatlas.Entity {
 func addRole(out []ipatlas.Entity, first int, handle, role string, h *Holders) []ipatlas.Entity {
 	for i := first; i < len(out); i++ {
 		if strings.EqualFold(out[i].Handle, handle) {
-			for _, r := range out[i].Roles {
-				if r == role {
-					return out
-				}
+			if !slices.Contains(out[i].Roles, role) {
+				out[i].Roles = append(out[i].Roles, role)
 			}
-			out[i].Roles = append(out[i].Roles, role)
 			return out
 		}
 	}
@@ -299,11 +296,15 @@ func clip(s string) string {
 // ("ripe.db.inetnum.gz", "apnic.db.inet6num", "afrinic.db.gz"), for a
 // path or a URL.
 func RegistryOfFile(name string) (ipatlas.Registry, bool) {
-	base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
-	prefix, _, ok := strings.Cut(base, ".")
+	prefix, _, ok := strings.Cut(baseName(name), ".")
 	if !ok {
 		return "", false
 	}
 	r, err := ipatlas.ParseRegistry(prefix)
 	return r, err == nil
+}
+
+// baseName is the lower-cased last element of a path (either slash) or URL.
+func baseName(name string) string {
+	return strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
 }

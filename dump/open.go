@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -36,8 +35,7 @@ const (
 // class (ripe.db.organisation.gz), a whole-database dump (afrinic.db.gz)
 // names none and is read in both passes.
 func roleOf(name string) fileRole {
-	base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
-	base = strings.TrimSuffix(base, ".gz")
+	base := strings.TrimSuffix(baseName(name), ".gz")
 	_, rest, _ := strings.Cut(base, ".db.")
 	class, _, _ := strings.Cut(rest, ".")
 	switch {

@@ -128,7 +128,7 @@ func (w *World) writeNetwork(t *rpslText, is4 bool, i int) {
 	t.attr("descr", o.Name())
 	t.attr("country", string(n.cc[:]))
 	t.attr("org", entityHandle(o, entityOrg))
-	admin := w.contactHandle(o, p)
+	admin := contactHandle(o, p)
 	t.attr("admin-c", admin)
 	t.attr("tech-c", admin)
 	t.attr("status", netType(reg, n, is4))
@@ -149,7 +149,7 @@ func (w *World) writeNetwork(t *rpslText, is4 bool, i int) {
 // contactHandle is what a dump writes for an organisation's admin-c and
 // tech-c: its technical role, or the placeholder where contacts are
 // dummified.
-func (w *World) contactHandle(o org, p dumpProfile) string {
+func contactHandle(o org, p dumpProfile) string {
 	if p.placeholder != "" {
 		return p.placeholder
 	}
@@ -197,6 +197,12 @@ func writeOrg(t *rpslText, o org, p dumpProfile) {
 	}
 	t.attr("mnt-ref", o.Short()+"-MNT")
 	t.attr("mnt-by", p.hostmaster)
+	endHolder(t, o, p)
+}
+
+// endHolder appends what ends an organisation, role or irt object: the
+// organisation's dates, the source, and the dummifier's remarks.
+func endHolder(t *rpslText, o org, p dumpProfile) {
 	created, changed := orgDates(o)
 	t.attr("created", created)
 	t.attr("last-modified", changed)
@@ -237,22 +243,14 @@ func writeContact(t *rpslText, o org, p dumpProfile, class string, k entityKind)
 	if k == entityAbuse {
 		t.attr("abuse-mailbox", "abuse@"+o.Domain())
 	}
-	contact := entityHandle(o, entityTech)
-	if p.placeholder != "" {
-		contact = p.placeholder
-	}
+	contact := contactHandle(o, p)
 	t.attr("admin-c", contact)
 	t.attr("tech-c", contact)
 	if class == "role" {
 		t.attr("nic-hdl", key)
 	}
 	t.attr("mnt-by", o.Short()+"-MNT")
-	created, changed := orgDates(o)
-	t.attr("created", created)
-	t.attr("last-modified", changed)
-	t.attr("source", p.source)
-	dummifiedRemarks(t, p)
-	t.end()
+	endHolder(t, o, p)
 }
 
 // contactName is the name of an organisation's role, as its vCard has it.

@@ -1,6 +1,7 @@
 package whois
 
 import (
+	"cmp"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -165,7 +166,7 @@ func (a *answer) arinEntities(rec arinRecord) ([]ipatlas.Entity, error) {
 		}
 		i := dst.add(p.Key(), pocRoles[prefix])
 		c := &dst.list[i].Contact
-		c.Name = cmpOr(c.Name, p.Get(prefix+"name"))
+		c.Name = cmp.Or(c.Name, p.Get(prefix+"name"))
 		c.Phone = appendNew(c.Phone, p.All(prefix+"phone")...)
 		c.Email = appendNew(c.Email, p.All(prefix+"email")...)
 	}
@@ -181,7 +182,7 @@ func (a *answer) arinEntities(rec arinRecord) ([]ipatlas.Entity, error) {
 // without one, the name and handle the network's Organization (Customer)
 // line gives.
 func (a *answer) arinOrg(rec arinRecord) (ipatlas.Entity, error) {
-	line := cmpOr(rec.net.Get("organization"), rec.net.Get("customer"))
+	line := cmp.Or(rec.net.Get("organization"), rec.net.Get("customer"))
 	org := ipatlas.Entity{Handle: inParens(line), Roles: []string{ipatlas.RoleRegistrant}}
 	if open := strings.LastIndexByte(line, '('); open >= 0 {
 		org.Contact = ipatlas.Contact{Name: strings.TrimSpace(line[:open]), Kind: "org"}
@@ -190,7 +191,7 @@ func (a *answer) arinOrg(rec arinRecord) (ipatlas.Entity, error) {
 		return org, nil
 	}
 	o := *rec.org
-	org.Handle = cmpOr(o.Get("orgid"), org.Handle)
+	org.Handle = cmp.Or(o.Get("orgid"), org.Handle)
 	org.Contact = ipatlas.Contact{Name: o.Key(), Kind: "org", Address: arinAddress(o)}
 	var err error
 	org.Events, err = a.arinEvents(o)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -207,18 +208,9 @@ func lines(vals ...string) []string {
 // appendNew appends the values not already in list.
 func appendNew(list []string, vals ...string) []string {
 	for _, v := range vals {
-		if v != "" && !contains(list, v) {
+		if v != "" && !slices.Contains(list, v) {
 			list = append(list, v)
 		}
 	}
 	return list
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

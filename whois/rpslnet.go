@@ -2,6 +2,7 @@ package whois
 
 import (
 	"bytes"
+	"cmp"
 	"net/netip"
 	"strings"
 	"time"
@@ -142,7 +143,7 @@ func (a *answer) resolve(es *entities) error {
 		}
 		handle := o.Key()
 		if kind == "group" || kind == "individual" {
-			handle = cmpOr(o.Get("nic-hdl"), handle)
+			handle = cmp.Or(o.Get("nic-hdl"), handle)
 		}
 		e := es.find(handle)
 		if e == nil || e.Contact.Kind != "" {
@@ -153,13 +154,6 @@ func (a *answer) resolve(es *entities) error {
 		}
 	}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // describe fills e from the RPSL object that describes it.

@@ -74,10 +74,12 @@ func dumpSamples(ctx context.Context, db string, n int) (map[ipatlas.Registry][]
 	if err != nil {
 		return nil, err
 	}
+	latest := dump.Latest(dumps, time.Now())
 	out := map[ipatlas.Registry][]sample{}
+	states := map[time.Time][]ipatlas.Record{} // dumps loaded together share a date
 	for _, reg := range ipatlas.Registries() {
 		var mine []ipatlas.Dump
-		for _, d := range dump.Latest(dumps, time.Now()) {
+		for _, d := range latest {
 			if d.Registry == reg {
 				mine = append(mine, d)
 			}
@@ -85,9 +87,12 @@ func dumpSamples(ctx context.Context, db string, n int) (map[ipatlas.Registry][]
 		if len(mine) == 0 {
 			continue
 		}
-		state, err := history.StateAt(stored, mine[0].At)
-		if err != nil {
-			return nil, err
+		state, ok := states[mine[0].At]
+		if !ok {
+			if state, err = history.StateAt(stored, mine[0].At); err != nil {
+				return nil, err
+			}
+			states[mine[0].At] = state
 		}
 		if out[reg], err = pick(dump.Covered(state, mine), n); err != nil {
 			return nil, err

@@ -24,6 +24,21 @@ func Append(dst []byte, n *ipatlas.Network) ([]byte, error) {
 	w.str("registry", string(n.Registry))
 	w.key("range")
 	w.rng(n.Range)
+	w.registration(n)
+	w.optList("cidrs", len(n.CIDRs), func(i int) { w.prefix(n.CIDRs[i]) })
+	w.optStr("port43", n.Port43)
+	w.remarks("notices", n.Notices)
+	w.links(n.Links)
+	if n.Source != (ipatlas.Source{}) {
+		w.key("source")
+		w.source(n.Source)
+	}
+	return w.close('}'), w.err
+}
+
+// registration writes the members between the range and the CIDRs: the
+// ones Append and AppendRecord share.
+func (w *writer) registration(n *ipatlas.Network) {
 	w.optStr("handle", n.Handle)
 	w.optStr("name", n.Name)
 	w.optStr("type", n.Type)
@@ -34,15 +49,6 @@ func Append(dst []byte, n *ipatlas.Network) ([]byte, error) {
 	w.events(n.Events)
 	w.entities(n.Entities)
 	w.remarks("remarks", n.Remarks)
-	w.optList("cidrs", len(n.CIDRs), func(i int) { w.prefix(n.CIDRs[i]) })
-	w.optStr("port43", n.Port43)
-	w.remarks("notices", n.Notices)
-	w.links(n.Links)
-	if n.Source != (ipatlas.Source{}) {
-		w.key("source")
-		w.source(n.Source)
-	}
-	return w.close('}'), w.err
 }
 
 // writer builds one JSON value; first says no member has been written at
